@@ -1,0 +1,229 @@
+"""Question banks: TOML files of interview questions, each with a rubric of key points.
+
+The format is a public interface, documented in ``questions/README.md``. Loading is strict:
+any problem raises :class:`BankError`, which names the file, the question id and the field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UserError
+
+KINDS = ("technical", "behavioral", "closing")
+
+
+class BankError(UserError, ValueError):
+    """A question bank could not be loaded. ``str(err)`` is one line fit for a user."""
+
+    def __init__(self, file: str | Path, message: str, question: str | None = None,
+                 field_name: str | None = None) -> None:
+        self.file = str(file)
+        self.question = question
+        self.field = field_name
+        where = self.file
+        if question:
+            where += f": question '{question}'"
+        if field_name:
+            where += f", field '{field_name}'"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One key point of a good answer, with the phrases that make it."""
+
+    id: str
+    label: str
+    phrases: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    kind: str
+    points: tuple[Point, ...] = ()
+    hint: str = ""
+    model_answer: str = ""
+    topic: str = ""
+    # Red-flag categories this question makes likely; e.g. "no_questions" on a closing question.
+    watch: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+    path: Path | None = None
+    description: str = ""
+    _index: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({q.id: q for q in self.questions})
+
+    def get(self, question_id: str) -> Question:
+        try:
+            return self._index[question_id]
+        except KeyError:
+            known = ", ".join(q.id for q in self.questions[:8])
+            more = ", ..." if len(self.questions) > 8 else ""
+            raise KeyError(
+                f"no question '{question_id}' in bank '{self.id}' "
+                f"(known: {known}{more}; see 'voicecoach questions list --bank {self.id}')"
+            ) from None
+
+    def __contains__(self, question_id: object) -> bool:
+        return question_id in self._index
+
+
+def bundled_dir() -> Path:
+    """The folder of bundled banks: inside the installed wheel, else the source checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "questions"
+    if installed.is_dir():
+        return installed
+    return here.parent / "questions"
+
+
+def bundled_banks() -> list[Path]:
+    return sorted(bundled_dir().glob("*.toml"))
+
+
+def resolve_bank(spec: str | Path) -> Path:
+    """Turn a bank id ("ml-engineer") or a path into the path of a TOML file."""
+    p = Path(spec)
+    if p.suffix == ".toml" or p.exists() or "/" in str(spec):
+        if not p.is_file():
+            raise BankError(p, "no such file; give a bank id or the path of a .toml bank")
+        return p
+    for cand in bundled_banks():
+        if cand.stem == str(spec):
+            return cand
+    ids = ", ".join(c.stem for c in bundled_banks()) or "none"
+    raise BankError(str(spec), f"no bundled bank with this id (bundled: {ids}); "
+                    "give a bank id or the path of a .toml bank")
+
+
+def _str(d: dict, key: str, file: Path, qid: str | None, required: bool = True) -> str:
+    val = d.get(key)
+    if val is None:
+        if required:
+            raise BankError(file, "missing (it is required)", qid, key)
+        return ""
+    if not isinstance(val, str):
+        raise BankError(file, f"must be a string, not {type(val).__name__}", qid, key)
+    if required and not val.strip():
+        raise BankError(file, "is empty", qid, key)
+    return val.strip()
+
+
+def _point(d: object, file: Path, qid: str, n: int) -> Point:
+    if not isinstance(d, dict):
+        raise BankError(file, f"points[{n}] must be a table", qid, "points")
+    pid = _str(d, "id", file, qid)
+    label = _str(d, "label", file, qid)
+    phrases = d.get("phrases")
+    if not isinstance(phrases, list) or not phrases:
+        raise BankError(file, f"point '{pid}' needs a non-empty list of phrases", qid, "phrases")
+    clean: list[str] = []
+    for ph in phrases:
+        if not isinstance(ph, str) or not ph.strip():
+            raise BankError(file, f"point '{pid}' has an empty or non-string phrase", qid,
+                            "phrases")
+        clean.append(ph.strip())
+    weight = d.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        raise BankError(file, f"point '{pid}' weight must be a positive number", qid, "weight")
+    return Point(id=pid, label=label, phrases=tuple(clean), weight=float(weight))
+
+
+def _question(d: object, file: Path, n: int) -> Question:
+    if not isinstance(d, dict):
+        raise BankError(file, f"questions[{n}] must be a table", None, "questions")
+    qid = _str(d, "id", file, f"#{n + 1}")
+    text = _str(d, "text", file, qid)
+    kind = d.get("kind", "technical")
+    if kind not in KINDS:
+        raise BankError(file, f"unknown kind {kind!r} (use one of: {', '.join(KINDS)})", qid,
+                        "kind")
+    raw_points = d.get("points", [])
+    if not isinstance(raw_points, list):
+        raise BankError(file, "must be an array of tables ([[questions.points]])", qid, "points")
+    points = tuple(_point(p, file, qid, i) for i, p in enumerate(raw_points))
+    seen: set[str] = set()
+    for p in points:
+        if p.id in seen:
+            raise BankError(file, f"duplicate point id '{p.id}'", qid, "points.id")
+        seen.add(p.id)
+    if kind != "closing" and not points:
+        raise BankError(file, "needs at least one key point", qid, "points")
+    watch = d.get("watch", [])
+    if not isinstance(watch, list) or not all(isinstance(w, str) for w in watch):
+        raise BankError(file, "must be a list of red-flag category names", qid, "watch")
+    return Question(
+        id=qid, text=text, kind=kind, points=points,
+        hint=_str(d, "hint", file, qid, required=False),
+        model_answer=_str(d, "model_answer", file, qid, required=False),
+        topic=_str(d, "topic", file, qid, required=False),
+        watch=tuple(watch),
+    )
+
+
+def parse_bank(data: dict, file: Path) -> Bank:
+    bid = _str(data, "id", file, None)
+    title = _str(data, "title", file, None)
+    raw = data.get("questions")
+    if not isinstance(raw, list) or not raw:
+        raise BankError(file, "no questions (add [[questions]] tables)", None, "questions")
+    questions = [_question(q, file, i) for i, q in enumerate(raw)]
+    seen: set[str] = set()
+    for q in questions:
+        if q.id in seen:
+            raise BankError(file, "duplicate question id", q.id, "id")
+        seen.add(q.id)
+    return Bank(id=bid, title=title, questions=tuple(questions), path=file,
+                description=_str(data, "description", file, None, required=False))
+
+
+def load_bank(spec: str | Path) -> Bank:
+    """Load and validate a bank by id or path. Raises :class:`BankError`."""
+    path = resolve_bank(spec)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BankError(path, f"cannot read: {e.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BankError(path, "not UTF-8 text; save the bank as UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise BankError(path, f"invalid TOML: {e}") from None
+    return parse_bank(data, path)
+
+
+def all_banks() -> list[Bank]:
+    return [load_bank(p) for p in bundled_banks()]
+
+
+class QuestionNotFound(UserError, KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def find_question(question_id: str, bank: str | Path | None = None) -> tuple[Bank, Question]:
+    """Find a question by id in ``bank``, or in any bundled bank when ``bank`` is None."""
+    banks = [load_bank(bank)] if bank is not None else all_banks()
+    for b in banks:
+        if question_id in b:
+            return b, b.get(question_id)
+    where = f"bank '{banks[0].id}'" if bank is not None else "the bundled banks"
+    known = ", ".join(q.id for b in banks for q in b.questions)
+    if len(known) > 200:
+        known = known[:200].rsplit(",", 1)[0] + ", ..."
+    raise QuestionNotFound(f"no question '{question_id}' in {where} (known: {known}); "
+                           "see 'voicecoach questions list'")

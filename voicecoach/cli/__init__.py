@@ -1,0 +1,49 @@
+"""The `voicecoach` command: a thin click layer over the library.
+
+Each command parses options, calls functions in ``voicecoach.*`` and prints. Errors the user
+can fix (:class:`voicecoach.errors.UserError`) print one line and exit 2. Heavy speech
+libraries are imported only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import UserError
+
+
+class VoicecoachGroup(click.Group):
+    """Turns user errors and Ctrl-C into one line and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(getattr(e, "exit_code", 2))
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+@click.group(cls=VoicecoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="voicecoach")
+def main() -> None:
+    """Private, offline mock-interview practice: questions read aloud, answers transcribed
+    on this machine and scored for key points, filler words and red flags."""
+
+
+def _register() -> None:
+    from . import questions as _q
+    from . import score as _s
+
+    for mod in (_q, _s):
+        for cmd in mod.COMMANDS:
+            main.add_command(cmd)
+
+
+_register()
