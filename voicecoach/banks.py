@@ -13,6 +13,10 @@ from pathlib import Path
 from .errors import UserError
 
 KINDS = ("technical", "behavioral", "closing")
+RED_FLAG_CATEGORIES = (
+    "overstating_skills", "false_promise", "negative_about_employer", "salary_too_early",
+    "dismissive_teamwork", "inappropriate_language", "unprepared_company", "no_questions",
+)
 
 
 class BankError(UserError, ValueError):
@@ -165,6 +169,10 @@ def _question(d: object, file: Path, n: int) -> Question:
     watch = d.get("watch", [])
     if not isinstance(watch, list) or not all(isinstance(w, str) for w in watch):
         raise BankError(file, "must be a list of red-flag category names", qid, "watch")
+    for w in watch:
+        if w not in RED_FLAG_CATEGORIES:
+            raise BankError(file, f"unknown red-flag category {w!r} (use: "
+                            f"{', '.join(RED_FLAG_CATEGORIES)})", qid, "watch")
     return Question(
         id=qid, text=text, kind=kind, points=points,
         hint=_str(d, "hint", file, qid, required=False),

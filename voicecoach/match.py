@@ -137,20 +137,30 @@ class AnswerIndex:
 
     def __init__(self, nt: NormText) -> None:
         self.by_stem: dict[str, list[int]] = {}
-        self.by_norm: dict[str, list[int]] = {}
+        by_norm: dict[str, list[int]] = {}
         for i, t in enumerate(nt.tokens):
             self.by_stem.setdefault(t.stem, []).append(i)
-            self.by_norm.setdefault(t.norm, []).append(i)
+            by_norm.setdefault(t.norm, []).append(i)
+        # Long stems by their first two letters: candidates for a one-letter slip.
+        self.long_stems: dict[str, list[tuple[str, list[int]]]] = {}
+        for s, where in self.by_stem.items():
+            if len(s) >= 6:
+                self.long_stems.setdefault(s[:2], []).append((s, where))
+        self.norms: dict[str, list[tuple[str, list[int]]]] = {}
+        for n, where in by_norm.items():
+            if len(n) >= 2:
+                self.norms.setdefault(n[:2], []).append((n, where))
 
     def starts_for(self, p: Phrase) -> list[int]:
         first, first_norm = p.stems[0], p.norms[0]
         joined = first_norm + p.norms[1] if len(p.norms) > 1 else None
         pos: list[int] = list(self.by_stem.get(first, ()))
-        for s, where in self.by_stem.items():
-            if s != first and _close(s, first):
-                pos.extend(where)
-        for n, where in self.by_norm.items():
-            if n == joined or (len(n) >= 2 and n != first_norm and first_norm.startswith(n)):
+        if len(first) >= 6:
+            for s, where in self.long_stems.get(first[:2], ()):
+                if s != first and _close(s, first):
+                    pos.extend(where)
+        for n, where in self.norms.get(first_norm[:2], ()):
+            if n == joined or (n != first_norm and first_norm.startswith(n)):
                 pos.extend(where)
         return sorted(set(pos))
 

@@ -8,13 +8,11 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
+from .banks import RED_FLAG_CATEGORIES
 from .match import negated
 from .textnorm import NormText, _data_text, is_sentence_break
 
-CATEGORIES = (
-    "overstating_skills", "false_promise", "negative_about_employer", "salary_too_early",
-    "dismissive_teamwork", "inappropriate_language", "unprepared_company", "no_questions",
-)
+CATEGORIES = RED_FLAG_CATEGORIES
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class Rules:
     numbers: dict[str, int]
     variants: dict[tuple[str, ...], tuple[str, ...]]
     max_variant: int
+    variant_starts: frozenset[str]
 
 
 def _data_text(name: str) -> str:
@@ -62,6 +63,7 @@ def rules() -> Rules:
         numbers={k: int(v) for k, v in d["numbers"].items()},
         variants=variants,
         max_variant=max((len(k) for k in variants), default=1),
+        variant_starts=frozenset(k[0] for k in variants),
     )
 
 
@@ -114,7 +116,12 @@ def _apply_variants(toks: list[Token]) -> list[Token]:
     out: list[Token] = []
     i = 0
     n = len(toks)
+    starts = r.variant_starts
     while i < n:
+        if toks[i].norm not in starts:
+            out.append(toks[i])
+            i += 1
+            continue
         for size in range(min(r.max_variant, n - i), 0, -1):
             key = tuple(t.norm for t in toks[i : i + size])
             rep = r.variants.get(key)
