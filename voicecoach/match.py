@@ -12,8 +12,6 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from rapidfuzz.distance import Levenshtein
-
 from .textnorm import NormText, _data_text, is_sentence_break, tokenize
 
 
@@ -63,6 +61,8 @@ def _close(a: str, b: str) -> bool:
     if a[:2] != b[:2]:
         return False
     limit = 2 if min(la, lb) >= 10 else 1
+    from rapidfuzz.distance import Levenshtein  # imported on first use: keeps start-up fast
+
     return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
 
 

@@ -26,8 +26,11 @@ from .transcript import Transcript
 
 SCHEMA = "voicecoach.result/1"
 
-# Overall score = 100 * (W_COVERAGE*coverage + W_FLUENCY*fluency + W_DELIVERY*delivery)
+# Overall score = 100 * (W_COVERAGE*coverage + gate*(W_FLUENCY*fluency + W_DELIVERY*delivery))
 #                 - FLAG_PENALTY per red flag (at most MAX_FLAG_PENALTY), clamped to 0..100.
+# gate = min(1, coverage / FULL_CREDIT_COVERAGE): fluent delivery of an answer that makes no
+# key point earns nothing; from half the points on, fluency and delivery count fully.
+FULL_CREDIT_COVERAGE = 0.5
 W_COVERAGE = 0.60
 W_FLUENCY = 0.20
 W_DELIVERY = 0.20
@@ -141,6 +144,10 @@ class ScoreResult:
             },
             "tips": self.tips,
             "warnings": self.warnings,
+            "words": [{"text": w.text, "start": w.start, "end": w.end, "char_start": a,
+                       "char_end": b}
+                      for w, (a, b) in zip(self.transcript.words,
+                                           self.transcript.word_offsets(), strict=True)],
         }
 
 
@@ -187,8 +194,10 @@ def score_answer(question: Question, answer: Transcript | str,
         overall = 0
         comp.update(fluency=0.0, delivery=0.0)
     else:
-        raw = 100 * (W_COVERAGE * comp["coverage"] + W_FLUENCY * comp["fluency"]
-                     + W_DELIVERY * comp["delivery"]) - comp["red_flag_penalty"]
+        gate = min(1.0, comp["coverage"] / FULL_CREDIT_COVERAGE)
+        raw = 100 * (W_COVERAGE * comp["coverage"] + gate * (
+            W_FLUENCY * comp["fluency"] + W_DELIVERY * comp["delivery"])) \
+            - comp["red_flag_penalty"]
         overall = int(round(min(100.0, max(0.0, raw))))
     result = ScoreResult(
         question_id=question.id, question=question.text, kind=question.kind, transcript=tr,

@@ -38,10 +38,13 @@ def main() -> None:
 
 
 def _register() -> None:
+    from . import audio as _a
+    from . import batch as _b
+    from . import practice as _p
     from . import questions as _q
     from . import score as _s
 
-    for mod in (_q, _s):
+    for mod in (_q, _s, _a, _b, _p):
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 

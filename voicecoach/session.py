@@ -1,0 +1,122 @@
+"""Practice sessions on disk (format: docs/session-format.md).
+
+A :class:`Session` owns one folder; every change is saved at once with an atomic rewrite of
+``session.json``, so a crash leaves the last complete state and Ctrl-C loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import UserError
+from .storage import atomic_write_json, ensure_dir, sessions_dir
+
+SCHEMA = "voicecoach.session/1"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Session:
+    folder: Path
+    data: dict = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, bank_id: str, bank_path: str, model: str, settings: dict,
+               root: str | Path | None = None) -> Session:
+        base = ensure_dir(sessions_dir(root))
+        stamp = datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+        name = f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]', '_', bank_id)}"
+        folder = base / name
+        n = 2
+        while folder.exists():
+            folder = base / f"{name}-{n}"
+            n += 1
+        ensure_dir(folder)
+        s = cls(folder, {
+            "schema": SCHEMA, "id": folder.name, "started_at": now_iso(), "ended_at": None,
+            "status": "running", "bank": bank_id, "bank_path": bank_path, "model": model,
+            "settings": settings, "answers": [],
+        })
+        s.save()
+        return s
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Session:
+        folder = Path(folder)
+        f = folder / "session.json"
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"{folder}: not a session folder (no session.json)") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UserError(f"{f}: damaged session file ({e}); the recordings beside it are "
+                            "intact") from None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise UserError(f"{f}: not a voicecoach session file")
+        return cls(folder, data)
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def answers(self) -> list[dict]:
+        return self.data["answers"]
+
+    def save(self) -> None:
+        atomic_write_json(self.folder / "session.json", self.data)
+
+    def audio_name(self, question_id: str) -> tuple[str, int, int]:
+        """File name, answer number and attempt for a new answer to ``question_id``."""
+        n = len(self.answers) + 1
+        attempt = 1 + sum(1 for a in self.answers if a["question_id"] == question_id)
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", question_id)
+        return f"{n:02d}-{safe}-{attempt}.flac", n, attempt
+
+    def add_answer(self, answer: dict) -> None:
+        self.answers.append(answer)
+        self.save()
+
+    def update_answer(self, n: int, **changes) -> None:
+        for a in self.answers:
+            if a["n"] == n:
+                a.update(changes)
+        self.save()
+
+    def finish(self, status: str = "finished") -> None:
+        self.data["status"] = status
+        self.data["ended_at"] = now_iso()
+        self.save()
+
+    def summary(self) -> dict:
+        scored = [a for a in self.answers if a.get("result")]
+        if not scored:
+            return {"answers": 0}
+        rs = [a["result"] for a in scored]
+        wpms = [r["delivery"]["wpm"] for r in rs if r["delivery"]["wpm"]]
+        return {
+            "answers": len(scored),
+            "mean_overall": round(sum(r["overall"] for r in rs) / len(rs), 1),
+            "mean_coverage": round(sum(r["coverage"]["score"] for r in rs) / len(rs), 3),
+            "fillers": sum(r["fillers"]["count"] for r in rs),
+            "fillers_per_100_words": round(
+                100 * sum(r["fillers"]["count"] for r in rs)
+                / max(1, sum(r["delivery"]["words"] for r in rs)), 2),
+            "red_flags": sum(len(r["red_flags"]) for r in rs),
+            "mean_wpm": round(sum(wpms) / len(wpms), 1) if wpms else None,
+        }
+
+
+def latest_session(root: str | Path | None = None) -> Path:
+    base = sessions_dir(root)
+    found = sorted(p for p in base.glob("*/session.json")) if base.is_dir() else []
+    if not found:
+        raise UserError(f"no sessions yet in {base}: run 'voicecoach practice' first")
+    return max(found, key=lambda p: p.stat().st_mtime).parent
