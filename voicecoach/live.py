@@ -52,6 +52,7 @@ class LiveTranscriber:
         self._pieces: list[dict] = []
         self._total = 0
         self._error: BaseException | None = None
+        self._aborted = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-asr", daemon=True)
         self._thread.start()
@@ -64,6 +65,12 @@ class LiveTranscriber:
     def close(self) -> None:
         """No more audio (use when the recorder ended without a final chunk)."""
         self._q.put(None)
+
+    def abort(self, timeout: float = 30.0) -> None:
+        """Stop without decoding what is left, and wait for a decode in progress."""
+        self._aborted = True
+        self._q.put(None)
+        self._thread.join(timeout)
 
     def _transcriber(self):
         m = self._model
@@ -111,6 +118,8 @@ class LiveTranscriber:
         try:
             while True:
                 item = self._q.get()
+                if self._aborted:
+                    return
                 final = item is None or item[1]
                 if item is not None:
                     self._buf = np.concatenate([self._buf, item[0]])

@@ -133,7 +133,7 @@ class Practice:
                                f"{session.folder}")
             raise
         finally:
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown(wait=False, cancel_futures=True)
         if session.data["status"] == "running":
             session.finish("finished")
         self._summary()
@@ -185,7 +185,7 @@ class Practice:
             action = self._watch(rec)
         except KeyboardInterrupt:
             res = rec.stop("interrupt")
-            live.close()
+            live.abort()
             s.update_answer(n, status="partial", stop_reason="interrupt",
                             timing={"recorded_s": round(res.duration, 2)})
             self.console.print(f"\nPartial recording kept: {s.folder / name}")
@@ -193,11 +193,12 @@ class Practice:
         res = rec.result()
         t_stop = time.monotonic()
         if res.digital_silence:
+            live.abort()
             self._discard(n, name)
             raise UserError("the microphone gives only digital silence (muted?): unmute it, "
                             "or pick another with --input-device (see 'voicecoach devices')")
         if action in ("redo", "skip"):
-            live.close()
+            live.abort()
             if action == "redo":
                 self._discard(n, name)
             else:

@@ -30,6 +30,28 @@ class VoicecoachGroup(click.Group):
             sys.exit(0)
 
 
+def run() -> None:
+    """The console-script entry point: ``main`` plus a safe process exit.
+
+    With the speech engine loaded, interpreter finalisation is skipped: native threads of
+    CTranslate2/PortAudio still running at shutdown can abort the process, and everything
+    voicecoach writes is already flushed and renamed into place by then."""
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if not isinstance(e.code, int) and e.code is not None:
+            print(e.code, file=sys.stderr)
+    if "ctranslate2" in sys.modules or "sounddevice" in sys.modules:
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 @click.group(cls=VoicecoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voicecoach")
 def main() -> None:
@@ -42,9 +64,10 @@ def _register() -> None:
     from . import batch as _b
     from . import practice as _p
     from . import questions as _q
+    from . import review as _r
     from . import score as _s
 
-    for mod in (_q, _s, _a, _b, _p):
+    for mod in (_q, _s, _a, _b, _p, _r):
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 
