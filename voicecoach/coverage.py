@@ -6,7 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .banks import Point, Question
-from .match import AnswerIndex, compile_phrase, find, negated
+from .match import (
+    AnswerIndex,
+    compile_phrase,
+    find,
+    negated,
+    negated_after,
+    negated_inside,
+    vague,
+)
 from .textnorm import NormText
 
 
@@ -59,7 +67,8 @@ def match_point(point: Point, nt: NormText, index: AnswerIndex | None = None
             a, b = nt.char_span(m.i, m.j)
             ev = Evidence(text=nt.text[a:b], char_start=a, char_end=b, matched=raw,
                           method="phrase")
-            if negated(nt, m.i):
+            if (negated(nt, m.i, coverage=True) or negated_inside(nt, m)
+                    or negated_after(nt, m.j) or vague(nt, m.i)):
                 neg = neg or ev
                 continue
             if best is None or m.i < best[0]:

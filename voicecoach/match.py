@@ -39,7 +39,20 @@ def negation_rules() -> dict:
         "knowledge": frozenset(d["knowledge_verbs"]),
         "scope_breakers": frozenset(d["scope_breakers"]),
         "window": int(d.get("window", 3)),
+        "coverage_knowledge": frozenset(d["knowledge_verbs"])
+        | frozenset(d.get("coverage_knowledge_verbs", ())),
+        "after_window": int(d.get("after_window", 0)),
+        "back_references": frozenset(d.get("back_references", ())),
+        "vague_before": tuple(tuple(v.split()) for v in d.get("vague_before", ())),
+        "other_subjects": frozenset(d.get("other_subjects", ())),
     }
+
+
+def _speaker_cue(nt: NormText, k: int) -> bool:
+    """Is the negation cue at token ``k`` about the speaker ("I don't know"), not about a
+    model or another person ("it can't know", "he never understood")?"""
+    others = negation_rules()["other_subjects"]
+    return not any(nt.tokens[m].norm in others for m in range(max(0, k - 2), k))
 
 
 @lru_cache(maxsize=8192)
@@ -113,11 +126,19 @@ def _close_concat(nt: NormText, pos: int, want: str) -> bool:
     return stem(joined) == want
 
 
-def find(nt: NormText, p: Phrase, max_gap: int = 1, index: AnswerIndex | None = None
-         ) -> list[Match]:
+def default_gap(p: Phrase) -> int:
+    """Words allowed between two words of a phrase: 1, or 2 in phrases of 3+ words
+    ("once at the end" matches "once at the very end")."""
+    return 2 if len(p.stems) >= 3 else 1
+
+
+def find(nt: NormText, p: Phrase, max_gap: int | None = None,
+         index: AnswerIndex | None = None) -> list[Match]:
     """All non-overlapping matches of ``p`` in ``nt``."""
     if not p.stems:
         return []
+    if max_gap is None:
+        max_gap = default_gap(p)
     index = index or AnswerIndex(nt)
     out: list[Match] = []
     last_end = -1
@@ -165,14 +186,16 @@ class AnswerIndex:
         return sorted(set(pos))
 
 
-def negated(nt: NormText, i: int) -> bool:
+def negated(nt: NormText, i: int, coverage: bool = False) -> bool:
     """Is the token span starting at ``i`` under a negation ("I don't remember what X is")?
 
     A negation cue up to ``window`` tokens before the span, in the same clause, negates it.
     A cue followed by a knowledge verb ("not sure", "never heard", "don't know") negates the
-    whole rest of its clause. "not only", "no matter" are not negations.
+    whole rest of its clause. "not only", "no matter" are not negations. ``coverage`` adds
+    the knowledge verbs that only key-point matching uses ("couldn't tell you").
     """
     r = negation_rules()
+    knowledge = r["coverage_knowledge"] if coverage else r["knowledge"]
     start = nt.clause_start(i)
     toks = nt.tokens
     for k in range(i - 1, start - 1, -1):
@@ -187,6 +210,57 @@ def negated(nt: NormText, i: int) -> bool:
                 return True
             # knowledge negation: "I don't really know what stratified sampling is"
             following = {toks[m].norm for m in range(k + 1, min(k + 4, i))}
-            if following & r["knowledge"]:
+            if following & knowledge and (not coverage or _speaker_cue(nt, k)):
                 return True
+    return False
+
+
+def negated_inside(nt: NormText, m: Match) -> bool:
+    """Did a negation cue fall in a gap inside the match ("I never disagree" for the phrase
+    "i disagreed", "I did not build" for "i built")?"""
+    cues = negation_rules()["cues"]
+    return any(nt.tokens[k].norm in cues and nt.tokens[k].norm not in m.phrase.norms
+               for k in range(m.i + 1, m.j - 1))
+
+
+def negated_after(nt: NormText, j: int) -> bool:
+    """Is the mention ending before token ``j`` disowned later in its sentence?
+
+    "there's a sigmoid somewhere but I don't remember what it does": a negation cue within
+    ``after_window`` words, then a knowledge verb, then a word pointing back ("it", "that").
+    """
+    r = negation_rules()
+    toks = nt.tokens
+    n = len(toks)
+    end = min(n, j + r["after_window"])
+    for k in range(j, end):
+        if is_sentence_break(toks[k].before):
+            return False
+        if toks[k].norm not in r["cues"]:
+            continue
+        if k + 1 < n and toks[k + 1].norm in r["not_negation_after"] or not _speaker_cue(nt, k):
+            continue
+        for v in range(k + 1, min(k + 4, n)):
+            if toks[v].before:
+                break
+            if toks[v].norm in r["coverage_knowledge"]:
+                for b in range(v + 1, min(v + 4, n)):
+                    if toks[b].before:
+                        break
+                    if toks[b].norm in r["back_references"]:
+                        return True
+                break
+    return False
+
+
+def vague(nt: NormText, i: int) -> bool:
+    """Does a vagueness marker ("something like", "some kind of") directly precede token i?"""
+    toks = nt.tokens
+    if toks[i].norm[:1].isdigit():
+        return False
+    for cue in negation_rules()["vague_before"]:
+        a = i - len(cue)
+        if a >= 0 and tuple(t.norm for t in toks[a:i]) == cue and not any(
+                t.before for t in toks[a + 1 : i + 1]):
+            return True
     return False

@@ -40,6 +40,7 @@ class Rules:
     contractions: dict[str, tuple[str, ...]]
     suffixes: tuple[tuple[str, str], ...]
     lemmas: dict[str, str]
+    stems: dict[str, str]
     spellings: dict[str, str]
     numbers: dict[str, int]
     variants: dict[tuple[str, ...], tuple[str, ...]]
@@ -59,6 +60,7 @@ def rules() -> Rules:
         contractions={k: tuple(v.split()) for k, v in d["contractions"].items()},
         suffixes=tuple(sorted(d["contraction_suffixes"].items(), key=lambda kv: -len(kv[0]))),
         lemmas=dict(d["lemmas"]),
+        stems=dict(d.get("stems", {})),
         spellings=dict(d["spellings"]),
         numbers={k: int(v) for k, v in d["numbers"].items()},
         variants=variants,
@@ -72,8 +74,11 @@ _stemmer = snowballstemmer.stemmer("english")
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Stem one normalised word (lemma table first, then Snowball)."""
+    """Stem one normalised word (stem overrides, then the lemma table, then Snowball)."""
     r = rules()
+    fixed = r.stems.get(word)
+    if fixed is not None:
+        return fixed
     word = r.lemmas.get(word, word)
     if not word.isalpha():
         return word
