@@ -17,11 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import audio_rig
 import numpy as np
 import pytest
 import soundfile as sf
-
-import audio_rig
 
 VC = [sys.executable, "-m", "voicecoach"]
 CV_TEXT = ("Cross-validation estimates how a model does on unseen data. With stratified "

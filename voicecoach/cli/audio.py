@@ -52,6 +52,10 @@ def score_cmd(audio: str, bank: str | None, question_id: str, model: str | None,
     _, q = find_question(question_id, bank)
     d = score_audio(q, audio, model=model, allow_download=allow_download or None)
     d["audio"] = audio
+    from ..history import record_answer_quietly, score_key, utc_iso
+
+    now = utc_iso(None)
+    record_answer_quietly(d, "score", score_key(audio, now), now, audio_path=audio)
     if as_json:
         click.echo(json.dumps(d, ensure_ascii=False))
         return

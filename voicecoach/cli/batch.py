@@ -56,6 +56,9 @@ def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None
                    "again to resume.", err=True)
         sys.exit(130)
     stop()
+    from ..history import import_quietly
+
+    import_quietly(out)
     rate = f", {s.audio_s / s.wall_s:.1f}x real time" if s.wall_s and s.audio_s else ""
     click.echo(f"{s.done} scored, {s.skipped} already done, {s.failed} failed "
                f"({s.audio_s / 60:.1f} min of audio in {s.wall_s:.1f} s{rate}). "

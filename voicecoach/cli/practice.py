@@ -57,7 +57,16 @@ def practice_cmd(bank: str, question_ids: tuple[str, ...], count: int | None, sh
         interactive=not yes and sys.stdin is not None and sys.stdin.isatty(),
         sessions_dir=sessions_dir, model=model)
     questions = pick_questions(b, opts)
-    Practice(b, opts).run(questions)
+    Practice(b, opts, record_history=_record).run(questions)
+
+
+def _record(session, answer: dict) -> None:
+    from ..history import practice_key, record_answer_quietly
+
+    record_answer_quietly(answer["result"], "practice",
+                          practice_key(session.id, answer["n"], answer["attempt"]),
+                          answer["started_at"], audio_path=session.folder / answer["audio"],
+                          session_id=session.id, origin=session.folder)
 
 
 @click.command("devices")

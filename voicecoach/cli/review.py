@@ -72,7 +72,7 @@ def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: 
     question (stored in history.sqlite in the user data dir)."""
     from ..errors import UserError
     from ..history import db_path, import_path
-    from ..history import rebuild as do_rebuild
+    from ..history_rebuild import rebuild as do_rebuild
     from ..history_trends import question_detail, trends
 
     if rebuild:

@@ -1,0 +1,237 @@
+"""Audio device discovery and selection, and playback to an output device (sounddevice).
+
+sounddevice is imported lazily: importing it loads PortAudio, which fails with an OSError
+when the library is missing. Every failure here becomes an :class:`AudioDeviceError` whose
+message is one line saying what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Literal
+
+import numpy as np
+
+from voicecoach.errors import UserError
+
+Kind = Literal["input", "output"]
+
+
+class AudioDeviceError(UserError):
+    """A sound device problem the user can act on (message is one line)."""
+
+
+PORTAUDIO_HINT = (
+    "PortAudio library not found: install it (Debian/Ubuntu: sudo apt-get install libportaudio2; "
+    "macOS: brew install portaudio)"
+)
+
+
+def import_sounddevice() -> ModuleType:
+    """Import sounddevice, turning a missing PortAudio into an AudioDeviceError."""
+    try:
+        import sounddevice
+    except OSError as exc:  # raised at import when libportaudio is missing
+        raise AudioDeviceError(PORTAUDIO_HINT) from exc
+    except ImportError as exc:
+        raise AudioDeviceError(
+            "the sounddevice package is not installed: pip install sounddevice"
+        ) from exc
+    return sounddevice
+
+
+@dataclass(frozen=True)
+class Device:
+    index: int
+    name: str
+    inputs: int
+    outputs: int
+    default_in: bool
+    default_out: bool
+    samplerate: float
+    hostapi: str = ""
+
+    def label(self) -> str:
+        marks = []
+        if self.default_in:
+            marks.append("default input")
+        if self.default_out:
+            marks.append("default output")
+        mark = f" ({', '.join(marks)})" if marks else ""
+        return (f"[{self.index}] {self.name}: {self.inputs} in, {self.outputs} out, "
+                f"{self.samplerate:g} Hz{mark}")
+
+
+def _defaults(sd: ModuleType) -> tuple[int, int]:
+    try:
+        din, dout = sd.default.device
+    except (TypeError, ValueError):
+        din = dout = -1
+    try:
+        din = int(din) if din is not None else -1
+        dout = int(dout) if dout is not None else -1
+    except (TypeError, ValueError):
+        din = dout = -1
+    return din, dout
+
+
+def list_devices() -> list[Device]:
+    """All PortAudio devices (possibly empty)."""
+    sd = import_sounddevice()
+    try:
+        raw = sd.query_devices()
+        apis = sd.query_hostapis()
+    except sd.PortAudioError as exc:
+        raise AudioDeviceError(f"cannot list sound devices: {exc}") from exc
+    din, dout = _defaults(sd)
+    out = []
+    for info in raw:
+        idx = int(info["index"])
+        api = apis[info["hostapi"]]["name"] if 0 <= info["hostapi"] < len(apis) else ""
+        out.append(Device(index=idx, name=str(info["name"]),
+                          inputs=int(info["max_input_channels"]),
+                          outputs=int(info["max_output_channels"]),
+                          default_in=idx == din, default_out=idx == dout,
+                          samplerate=float(info["default_samplerate"]), hostapi=api))
+    return out
+
+
+def _channels(dev: Device, kind: Kind) -> int:
+    return dev.inputs if kind == "input" else dev.outputs
+
+
+def _available(devs: list[Device], kind: Kind) -> str:
+    usable = [d for d in devs if _channels(d, kind) > 0]
+    if not usable:
+        return f"there is no {kind} device at all"
+    names = ", ".join(f"[{d.index}] {d.name}" for d in usable[:8])
+    more = f" and {len(usable) - 8} more" if len(usable) > 8 else ""
+    return f"{kind} devices: {names}{more}"
+
+
+def resolve_device(spec: str | int | None, kind: Kind = "input") -> Device:
+    """Pick a device by index, or by case-insensitive name substring; None = the default.
+
+    Raises AudioDeviceError when nothing (or nothing with channels of ``kind``) matches.
+    An exact (case-insensitive) name match wins over substring matches.
+    """
+    devs = list_devices()
+    usable = [d for d in devs if _channels(d, kind) > 0]
+    flag = "--input-device" if kind == "input" else "--output-device"
+    if spec is None or (isinstance(spec, str) and spec.strip() == ""):
+        for d in usable:
+            if (d.default_in if kind == "input" else d.default_out):
+                return d
+        if not usable:
+            what = "microphone (input)" if kind == "input" else "speaker (output)"
+            raise AudioDeviceError(
+                f"no {what} device found: connect one, or check that your sound system "
+                "(PulseAudio/PipeWire/ALSA) is running; `voicecoach devices` lists devices")
+        return usable[0]
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isdigit()):
+        idx = int(spec)
+        for d in devs:
+            if d.index == idx:
+                if _channels(d, kind) == 0:
+                    raise AudioDeviceError(
+                        f"device [{idx}] {d.name} has no {kind} channels; "
+                        f"pick another with {flag} ({_available(devs, kind)})")
+                return d
+        raise AudioDeviceError(
+            f"no sound device with index {idx}; pick one with {flag} ({_available(devs, kind)})")
+    needle = spec.strip().lower()
+    exact = [d for d in usable if d.name.lower() == needle]
+    if exact:
+        return exact[0]
+    matches = [d for d in usable if needle in d.name.lower()]
+    if not matches:
+        raise AudioDeviceError(
+            f"no {kind} device matches {spec!r}; pick one with {flag} "
+            f"({_available(devs, kind)})")
+    return matches[0]
+
+
+def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
+    """Linear-interpolation resampling (good enough for speech playback)."""
+    if src == dst or x.size == 0:
+        return x.astype(np.float32, copy=False)
+    n = int(round(x.size * dst / src))
+    pos = np.arange(n, dtype=np.float64) * (src / dst)
+    return np.interp(pos, np.arange(x.size), x).astype(np.float32)
+
+
+class Player:
+    """One OutputStream fed from a queue of float32 arrays; ends at finish()."""
+
+    def __init__(self, device: int, samplerate: int, stop: threading.Event) -> None:
+        self.sd = import_sounddevice()
+        self.device = device
+        self.src_rate = samplerate
+        self.rate = samplerate
+        self.stop_event = stop
+        self.q: queue.Queue[np.ndarray | None] = queue.Queue()
+        self.buf = np.zeros(0, np.float32)
+        self.ended = False
+        self.finished = threading.Event()
+        self.stream = None
+
+    def start(self, first: np.ndarray) -> None:
+        """Open the stream and start playing ``first`` (queued before the stream starts)."""
+        sd = self.sd
+        try:
+            sd.check_output_settings(self.device, channels=1, dtype="float32",
+                                     samplerate=self.rate)
+        except (sd.PortAudioError, ValueError):
+            self.rate = int(sd.query_devices(self.device)["default_samplerate"])
+        try:
+            self.stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32",
+                                          device=self.device, callback=self._callback,
+                                          finished_callback=self.finished.set)
+            self.put(first)
+            self.stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            name = sd.query_devices(self.device)["name"]
+            first = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            raise AudioDeviceError(f"cannot play on output device {name!r}: {first}; "
+                                   "pick another with --output-device") from exc
+
+    def put(self, samples: np.ndarray) -> None:
+        self.q.put(resample(samples, self.src_rate, self.rate))
+
+    def finish(self) -> None:
+        self.q.put(None)
+
+    def wait(self) -> None:
+        while not self.finished.wait(0.05):
+            if self.stop_event.is_set():
+                break
+
+    def close(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            if self.stop_event.is_set():
+                stream.abort()
+            stream.close()
+
+    def _callback(self, outdata, frames, time_info, status) -> None:
+        if self.stop_event.is_set():
+            outdata.fill(0)
+            raise self.sd.CallbackAbort
+        while self.buf.size < frames and not self.ended:
+            try:
+                item = self.q.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self.ended = True
+            else:
+                self.buf = np.concatenate([self.buf, item])
+        n = min(frames, self.buf.size)
+        outdata[:n, 0] = self.buf[:n]
+        outdata[n:, 0] = 0.0
+        self.buf = self.buf[n:]
+        if self.ended and self.buf.size == 0:
+            raise self.sd.CallbackStop
