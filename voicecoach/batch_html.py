@@ -36,31 +36,11 @@ document.querySelectorAll('th').forEach((th, col) => th.addEventListener('click'
 
 
 def marked_transcript(d: dict) -> str:
-    """The transcript as HTML, escaped, with fillers, red flags and evidence marked."""
-    text = d.get("transcript", "")
-    spans: list[tuple[int, int, str, str]] = []
-    for p in d["coverage"]["points"]:
-        ev = p.get("evidence")
-        if ev and ev.get("char_start") is not None:
-            spans.append((ev["char_start"], ev["char_end"], "evidence", p["label"]))
-    for f in d["fillers"]["items"]:
-        if f.get("char_start") is not None:
-            spans.append((f["char_start"], f["char_end"], "filler", f"filler: {f['text']}"))
-    for h in d["red_flags"]:
-        if h.get("char_start") is not None:
-            spans.append((h["char_start"], h["char_end"], "flag",
-                          f"{h['category']}: {h['why']}"))
-    spans.sort(key=lambda s: (s[0], -s[1]))
-    out, pos = [], 0
-    for a, b, cls, title in spans:
-        if a < pos:  # overlapping marks: keep the first
-            continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f'<mark class="{cls}" title="{html.escape(title)}">'
-                   f"{html.escape(text[a:b])}</mark>")
-        pos = b
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
+    """The transcript as HTML, escaped, with fillers, red flags and evidence marked
+    (overlapping marks are split into pieces; see :func:`report_html.transcript_html`)."""
+    from .report_html import transcript_html
+
+    return transcript_html(d, clickable=False)
 
 
 def _cell(v: object, num: bool = False, cls: str = "") -> str:
