@@ -24,10 +24,14 @@ class ContextRule:
     words: tuple[str, ...]
     default: bool
     before_number: bool
+    never_after: frozenset[str]
     not_after: frozenset[str]
     not_before: frozenset[str]
     before: frozenset[str]
     after: frozenset[str]
+    after_suffixes: tuple[str, ...]
+    before_phrases: tuple[tuple[str, ...], ...]
+    punct_before: bool
 
 
 @dataclass(frozen=True)
@@ -43,39 +47,61 @@ def filler_rules() -> FillerRules:
     d = tomllib.loads(_data_text("fillers.toml"))
     always = {sp: canon for canon, spellings in d["always"].items() for sp in spellings}
     ctx: dict[str, list[ContextRule]] = {}
-    for name, c in d["context"].items():
+    for c in d["context"].values():
         words = tuple(c["words"].split())
         rule = ContextRule(
             name=" ".join(words), words=words, default=bool(c.get("default", True)),
             before_number=bool(c.get("before_number", False)),
+            never_after=frozenset(c.get("never_after", [])),
             not_after=frozenset(c.get("not_after", [])),
             not_before=frozenset(c.get("not_before", [])),
             before=frozenset(c.get("before", [])), after=frozenset(c.get("after", [])),
+            after_suffixes=tuple(c.get("after_suffixes", [])),
+            before_phrases=tuple(tuple(ph.split()) for ph in c.get("before_phrases", [])),
+            punct_before=bool(c.get("punct_before", True)),
         )
         ctx.setdefault(words[0], []).append(rule)
-        del name
     r = d.get("restarts", {})
     return FillerRules(always=always, context=ctx, restarts=bool(r.get("enabled", True)),
                        restart_allowed=frozenset(r.get("allowed", [])))
 
 
 def _is_filler(nt: NormText, rule: ContextRule, i: int, j: int, fr: FillerRules) -> bool:
+    """Decide one occurrence; the order is documented in data/fillers.toml."""
     toks = nt.tokens
     prev = toks[i - 1].norm if i > 0 else ""
     nxt = toks[j].norm if j < len(toks) else ""
     punct_before = i == 0 or bool(toks[i].before)
     punct_after = j >= len(toks) or bool(toks[j].before)
-    if not punct_before and prev in rule.not_after:
+    if not punct_before and prev in rule.never_after:
         return False
-    if not punct_after and nxt in rule.not_before:
+    if punct_after:
+        return True
+    if (rule.before_number and nxt[:1].isdigit()) or _phrase_follows(nt, j, rule):
+        return True
+    if not punct_before:
+        if prev in rule.not_after:
+            return False
+        if prev in rule.after or prev in fr.always or (
+                rule.after_suffixes and len(prev) >= 4 and prev.endswith(rule.after_suffixes)):
+            return True
+    if nxt in rule.not_before:
         return False
-    if punct_before or punct_after:
+    if nxt in rule.before or nxt in fr.always:
         return True
-    if nxt in rule.before or nxt in fr.always or (rule.before_number and nxt[:1].isdigit()):
-        return True
-    if prev in rule.after or prev in fr.always:
-        return True
+    if punct_before:
+        return rule.punct_before
     return rule.default
+
+
+def _phrase_follows(nt: NormText, j: int, rule: ContextRule) -> bool:
+    toks = nt.tokens
+    for ph in rule.before_phrases:
+        if j + len(ph) <= len(toks) and all(
+                toks[j + k].norm == w and (k == 0 or not toks[j + k].before)
+                for k, w in enumerate(ph)):
+            return True
+    return False
 
 
 def find_fillers(nt: NormText) -> list[FillerHit]:
@@ -107,36 +133,41 @@ def find_fillers(nt: NormText) -> list[FillerHit]:
         if matched:
             continue
         if fr.restarts:
-            size = _restart_at(nt, i, fr)
+            size, end = _restart_at(nt, i, fr)
             if size:
-                hits.append(FillerHit("(restart)", i, i + size,
-                                      said=nt.source(i, i + 2 * size)))
+                hits.append(FillerHit("(restart)", i, i + size, said=nt.source(i, end)))
                 i += size
                 continue
         i += 1
     return hits
 
 
-def _restart_at(nt: NormText, i: int, fr: FillerRules) -> int:
-    """Length of a word group repeated right after token ``i`` ("the the", "I think I think")."""
+def _restart_at(nt: NormText, i: int, fr: FillerRules) -> tuple[int, int]:
+    """(length, end) of a word group said again right after token ``i`` ("the the", "I think
+    I think", "I'd also, I'd also"), possibly with um/uh between ("I, uh, I"); (0, 0) if
+    none. ``end`` is one past the repeat."""
     toks = nt.tokens
     n = len(toks)
-    for size in (2, 1):
+    for size in (3, 2, 1):
         if i + 2 * size > n:
             continue
-        a = [t.norm for t in toks[i : i + size]]
-        b = [t.norm for t in toks[i + size : i + 2 * size]]
-        if a != b:
+        if any(toks[k].before for k in range(i + 1, i + size)):
+            continue  # the first group is not one run of words
+        m = i + size
+        while m < n and toks[m].norm in fr.always and not _hard_break(toks[m].before):
+            m += 1  # "I, uh, I": the "uh" is counted on its own
+        if m + size > n or _hard_break(toks[m].before):
             continue
-        if any(toks[k].before for k in range(i + 1, i + 2 * size)
-               if k != i + size) or _hard_break(toks[i + size].before):
+        if [t.norm for t in toks[i:i + size]] != [t.norm for t in toks[m:m + size]]:
             continue
-        if size == 1 and (a[0] in fr.restart_allowed or a[0][:1].isdigit()):
+        if any(toks[k].before for k in range(m + 1, m + size)):
             continue
-        if toks[i].start == toks[i + size].start:
+        if size == 1 and (toks[i].norm in fr.restart_allowed or toks[i].norm[:1].isdigit()):
+            continue
+        if toks[i].start == toks[m].start:
             continue  # one source word expanded into two equal tokens
-        return size
-    return 0
+        return size, m + size
+    return 0, 0
 
 
 def _hard_break(before: str) -> bool:

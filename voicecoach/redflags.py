@@ -1,5 +1,10 @@
 """Red-flag statements: what a candidate should not say. Patterns live in
-``data/red_flags.toml``; this module compiles and applies them."""
+``data/red_flags.toml``; this module compiles and applies them.
+
+Matching works statement by statement: each category's patterns are joined into one regular
+expression and searched sentence by sentence (a match never spans a full stop, so a loose
+pattern cannot join two unrelated statements). Hits of one category in one sentence are one
+statement; categories marked ``once`` flag an answer at most once."""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ from .textnorm import NormText, _data_text, is_sentence_break
 
 CATEGORIES = RED_FLAG_CATEGORIES
 
+# A sentence made only of these ("Hmm.", "Uh, yeah.") is joined to the next one.
+_INTERJECTIONS = frozenset([
+    "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "mm", "oh", "ah", "so", "well", "yeah",
+    "yes", "yep", "okay", "ok", "right", "sure"])
+
 
 @dataclass(frozen=True)
 class Category:
@@ -21,9 +31,14 @@ class Category:
     why: str
     instead: str
     negatable: bool
+    once: bool
     kinds: frozenset[str]
-    patterns: tuple[re.Pattern[str], ...]
-    cancel_if: tuple[re.Pattern[str], ...]
+    pattern: re.Pattern[str] | None  # all patterns of the category, joined
+    cancel_if: re.Pattern[str] | None
+    # Patterns that only apply when the question text matches ``asked`` (e.g. a bare "No."
+    # declines to ask only when the question was "Do you have any questions?").
+    asked: re.Pattern[str] | None
+    asked_pattern: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
@@ -36,9 +51,25 @@ class FlagHit:
 
 
 def _expand(pattern: str, macros: dict[str, str]) -> str:
+    # Macros may use other macros defined before them.
     for name, val in macros.items():
         pattern = pattern.replace("{" + name + "}", val)
     return pattern
+
+
+def _join(patterns: list[str], macros: dict[str, str], where: str) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    parts = [f"(?:{_expand(p, macros)})" for p in patterns]
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        for p, full in zip(patterns, parts, strict=True):  # name the broken one
+            try:
+                re.compile(full)
+            except re.error as e:
+                raise ValueError(f"red_flags.toml: bad pattern in {where}: {e}: {p}") from None
+        raise
 
 
 @cache
@@ -48,40 +79,80 @@ def categories() -> tuple[Category, ...]:
 
 
 def compile_categories(d: dict) -> tuple[Category, ...]:
-    macros = d.get("macros", {})
+    macros: dict[str, str] = {}
+    for name, val in d.get("macros", {}).items():
+        macros[name] = _expand(val, macros)
     out = []
     for name, c in d["categories"].items():
         if name not in CATEGORIES:
             raise ValueError(f"red_flags.toml: unknown category '{name}'")
+        asked = c.get("asked")
         out.append(Category(
             name=name, why=c["why"], instead=c["instead"],
             negatable=bool(c.get("negatable", True)),
+            once=bool(c.get("once", False)),
             kinds=frozenset(c.get("kinds", [])),
-            patterns=tuple(re.compile(_expand(p, macros)) for p in c["patterns"]),
-            cancel_if=tuple(re.compile(_expand(p, macros)) for p in c.get("cancel_if", [])),
+            pattern=_join(c["patterns"], macros, name),
+            cancel_if=_join(c.get("cancel_if", []), macros, name),
+            asked=re.compile(asked) if asked else None,
+            asked_pattern=_join(c.get("asked_patterns", []), macros, name),
         ))
     return tuple(out)
 
 
-def find_red_flags(nt: NormText, kind: str | None = None) -> list[FlagHit]:
-    """All red-flag hits in an answer to a question of ``kind`` (None: any kind)."""
+def sentence_spans(nt: NormText) -> list[tuple[int, int]]:
+    """Character ranges of ``nt.norm``, one per sentence (interjection-only sentences such as
+    "Hmm." are joined to the next)."""
+    toks = nt.tokens
+    if not toks:
+        return []
+    bounds = [0] + [k for k in range(1, len(toks)) if is_sentence_break(toks[k].before)]
+    bounds.append(len(toks))
+    pos = [0]
+    for t in toks:
+        pos.append(pos[-1] + len(t.norm) + 1)  # nt.norm joins tokens with one space
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if b < len(toks) and all(t.norm in _INTERJECTIONS for t in toks[a:b]):
+            continue  # keep `start`: this sentence joins the next
+        spans.append((pos[start], pos[b] - 1))
+        start = b
+    return spans
+
+
+def find_red_flags(nt: NormText, kind: str | None = None,
+                   question: str | None = None) -> list[FlagHit]:
+    """All red-flag hits in an answer to a question of ``kind`` (None: any kind). ``question``
+    is the question's text; patterns under ``asked_patterns`` need it."""
     hits: list[FlagHit] = []
     text = nt.norm
+    spans = sentence_spans(nt)
     for cat in categories():
         if cat.kinds and kind is not None and kind not in cat.kinds:
             continue
-        if any(p.search(text) for p in cat.cancel_if):
+        if cat.cancel_if is not None and cat.cancel_if.search(text):
             continue
-        taken: list[tuple[int, int]] = []
-        for pat in cat.patterns:
-            for m in pat.finditer(text):
-                i, j = nt.token_range(m.start(), m.end())
-                if any(i < b and a < j for a, b in taken):
-                    continue
-                if cat.negatable and negated(nt, i):
-                    continue
-                taken.append((i, j))
-                hits.append(FlagHit(cat.name, i, j, cat.why, cat.instead))
+        pats = [p for p in (cat.pattern,) if p is not None]
+        if cat.asked_pattern is not None and question and cat.asked is not None \
+                and cat.asked.search(question.lower()):
+            pats.append(cat.asked_pattern)
+        found: list[FlagHit] = []
+        for pat in pats:
+            for a, b in spans:
+                for m in pat.finditer(text, a, b):
+                    if m.end() == m.start():
+                        continue
+                    i, j = nt.token_range(m.start(), m.end())
+                    if any(i < h.j and h.i < j for h in found):
+                        continue
+                    if cat.negatable and negated(nt, i):
+                        continue
+                    found.append(FlagHit(cat.name, i, j, cat.why, cat.instead))
+        found.sort(key=lambda h: h.i)
+        if cat.once:
+            found = found[:1]
+        hits.extend(found)
     hits.sort(key=lambda h: h.i)
     return _merge_same_sentence(nt, hits)
 

@@ -183,7 +183,7 @@ def score_answer(question: Question, answer: Transcript | str,
     coverage = score_coverage(question, nt, settings.semantic)
     fillers = find_fillers(nt)
     unrec = list(tr.unrecognized) if settings.unrecognized_as_fillers else []
-    flags = find_red_flags(nt, question.kind)
+    flags = find_red_flags(nt, question.kind, question.text)
     delivery = measure(tr, nt, settings.long_pause_s)
     words = delivery.words
     rate = 100.0 * (len(fillers) + len(unrec)) / words if words else 0.0
