@@ -30,6 +30,9 @@ from .storage import atomic_write_json, atomic_write_text, ensure_dir, file_sha2
 AUDIO_EXTS = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".webm",
               ".mp4", ".wma", ".aiff", ".aif"}
 RESULT_VERSION = "1"  # bump when scoring changes make old results stale
+# Decoding for batch runs (chosen by bench/throughput.py; see BENCHMARKS.md). Empty: the
+# transcriber's defaults.
+BATCH_OPTIONS: dict = {}
 
 
 @dataclass(frozen=True)
@@ -126,17 +129,21 @@ def error_row(inp: BatchInput, message: str) -> dict:
 _worker_state: dict = {}
 
 
-def _init_worker(model: str | None, cpu_threads: int, bank_path: str) -> None:
+def _init_worker(model: str | None, cpu_threads: int, bank_path: str,
+                 options: dict | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _worker_state.update(model=model, cpu_threads=cpu_threads, bank=load_bank(bank_path))
+    _worker_state.update(model=model, cpu_threads=cpu_threads, bank=load_bank(bank_path),
+                         options=options)
 
 
 def _transcriber():
     tr = _worker_state.get("transcriber")
     if tr is None:
-        from .transcribe import Transcriber
+        from .transcribe import DecodeOptions, Transcriber
 
-        tr = Transcriber(_worker_state["model"], cpu_threads=_worker_state["cpu_threads"])
+        opts = _worker_state.get("options")
+        tr = Transcriber(_worker_state["model"], cpu_threads=_worker_state["cpu_threads"],
+                         options=DecodeOptions(**opts) if opts else None)
         _worker_state["transcriber"] = tr
     return tr
 
@@ -176,7 +183,7 @@ def default_workers() -> int:
 def run_batch(inputs: list[BatchInput], bank: str | os.PathLike, out: str | os.PathLike,
               model: str | None = None, workers: int | None = None, force: bool = False,
               on_progress: Callable[[BatchSummary, dict | None], None] | None = None,
-              refresh_s: float = 1.0) -> BatchSummary:
+              refresh_s: float = 1.0, options: dict | None = None) -> BatchSummary:
     """Score ``inputs``, writing results under ``out``. See the module docstring."""
     if not inputs:
         raise UserError("nothing to score: give audio files or folders with --question, "
@@ -189,7 +196,8 @@ def run_batch(inputs: list[BatchInput], bank: str | os.PathLike, out: str | os.P
     threads = max(1, (os.cpu_count() or 1) // workers)
     from .transcribe import DecodeOptions  # light: faster_whisper is imported lazily
 
-    skey = settings_key(bank_path, model, asdict(DecodeOptions()))
+    opts = asdict(DecodeOptions(**(options or BATCH_OPTIONS)))
+    skey = settings_key(bank_path, model, opts)
     keys = [item_key(inp, skey) for inp in inputs]
     summary = BatchSummary(total=len(inputs), out=out_dir)
     todo: list[tuple[int, BatchInput]] = []
@@ -227,7 +235,7 @@ def run_batch(inputs: list[BatchInput], bank: str | os.PathLike, out: str | os.P
             on_progress(summary, d)
 
     try:
-        for i, d in _execute(todo, bank_path, model, workers, threads):
+        for i, d in _execute(todo, bank_path, model, workers, threads, opts):
             record(i, d)
     finally:
         write_aggregates(out_dir, inputs, keys)
@@ -236,18 +244,18 @@ def run_batch(inputs: list[BatchInput], bank: str | os.PathLike, out: str | os.P
 
 
 def _execute(todo: list[tuple[int, BatchInput]], bank_path: Path, model: str | None,
-             workers: int, threads: int) -> Iterator[tuple[int, dict]]:
+             workers: int, threads: int, opts: dict) -> Iterator[tuple[int, dict]]:
     if not todo:
         return
     if workers == 1 or len(todo) == 1:
-        _init_worker(model, threads * workers, str(bank_path))
+        _init_worker(model, threads * workers, str(bank_path), opts)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for job in todo:
             yield _work(job)
         return
     ctx = mp.get_context("spawn")
     pool = ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
-                    initargs=(model, threads, str(bank_path)), maxtasksperchild=200)
+                    initargs=(model, threads, str(bank_path), opts), maxtasksperchild=200)
     try:
         yield from pool.imap_unordered(_work, todo)
         pool.close()
