@@ -410,3 +410,84 @@ def test_no_questions_only_for_closing_questions_and_once() -> None:
 ])
 def test_filler_rules(text: str, expected: list[str]) -> None:
     assert fillers(text) == expected
+
+
+# Wordings from tests/flagset/ that the dev set never used: one family each, so a pattern
+# narrowed back to a single sentence fails here.
+FAMILY_HITS = [
+    ("overstating_skills", "Put simply, I'm the strongest engineer on any team I join."),
+    ("overstating_skills", "There isn't a model architecture out there I couldn't implement."),
+    ("overstating_skills", "Learning a new framework takes me an evening, max."),
+    ("overstating_skills", "My code doesn't need testing, it works the first time."),
+    ("false_promise", "Everything I build will work perfectly from day one."),
+    ("false_promise", "I can assure you there will be zero bugs in anything I ship."),
+    ("false_promise", "I'll never let a bug reach production, you have my word."),
+    ("false_promise", "Within ninety days I'll have every team using my platform."),
+    ("negative_about_employer", "I had a terrible manager who never listened to anyone."),
+    ("negative_about_employer", "The higher-ups at my company are completely out of touch."),
+    ("negative_about_employer", "I'm getting out because the company is run by clowns."),
+    ("negative_about_employer", "My boss is just not a good person to work for."),
+    ("salary_too_early", "so whats the money like"),
+    ("salary_too_early", "Do you guys do annual bonuses?"),
+    ("salary_too_early", "How much would I be taking home each month?"),
+    ("salary_too_early", "I'm mainly moving because I want a bigger paycheck."),
+    ("dismissive_teamwork", "My teammates were dead weight, so I did it all."),
+    ("dismissive_teamwork", "I'd rather work solo, other people just slow the whole thing down."),
+    ("dismissive_teamwork", "Collaboration sounds nice, but in practice it just wastes time."),
+    ("dismissive_teamwork", "Honestly, I'm not much of a team player."),
+    ("inappropriate_language", "Old guys in IT just can't learn new tech."),
+    ("inappropriate_language", "That manager of ours was a real prick."),
+    ("inappropriate_language", "The client was a bunch of morons, but we delivered."),
+    ("unprepared_company", "I have no idea who your customers are."),
+    ("unprepared_company", "I didn't look you up before the call, sorry."),
+    ("unprepared_company", "What products does your company make, exactly?"),
+    ("unprepared_company", "I'm not super familiar with what you guys actually do yet."),
+]
+
+FAMILY_NEAR_MISSES = [
+    "If you train long enough, the training loss will go down by half.",
+    "The model will work perfectly on the training data but fail on test data.",
+    "She took all the credit risk models to production in one quarter.",
+    "What are you paying most attention to in the first ninety days?",
+    "What is it that you do with the model outputs downstream?",
+    "My manager was in a terrible position after the budget cuts.",
+    "The team slowed down when requirements changed, so we added a planning step.",
+    "I prefer working alone on research spikes and then sharing with the team.",
+    "I guarantee you'll get honest answers from me, even when I don't know something.",
+    "Older people tend to churn less, so age was a strong feature.",
+    "I know you're a logistics company, and I've built routing models.",
+    "We had to kill the process when it ran out of memory.",
+]
+
+
+@pytest.mark.parametrize("cat,text", FAMILY_HITS)
+def test_family_hits(cat: str, text: str) -> None:
+    assert flags(text, "behavioral") == [cat]
+
+
+@pytest.mark.parametrize("text", FAMILY_NEAR_MISSES)
+def test_family_near_misses(text: str) -> None:
+    assert flags(text, "closing", QU) == []
+
+
+def _flagset() -> list[tuple[str, str, dict]]:  # (file, text, statement)
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent / "flagset"
+    return [(f.name, s["text"], s) for f in sorted(root.glob("*.toml"))
+            for s in tomllib.loads(f.read_text())["statement"]]
+
+
+_FLAGSET = _flagset()
+_FLAGSET_IDS = [f"{n.removesuffix('.toml')}-{i}" for i, (n, _, _) in enumerate(_FLAGSET)]
+
+
+@pytest.mark.parametrize("name,text,s", _FLAGSET, ids=_FLAGSET_IDS)
+def test_flagset_statement(name: str, text: str, s: dict) -> None:
+    """Every statement of tests/flagset/ gets exactly the categories it is marked with
+    (statements marked ``known_miss`` document what the rules cannot catch)."""
+    if "known_miss" in s:
+        pytest.xfail(s["known_miss"])
+    got = sorted(set(flags(text, s["kind"], s["question"])))
+    assert got == sorted(s["flags"]), f"{name}: {text}"
