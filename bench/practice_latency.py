@@ -102,7 +102,7 @@ def first_question(tmp: Path, runs: int) -> list[float]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         first = None
         while proc.poll() is None and time.perf_counter() - t0 < 30:
-            if rig.outfile.exists() and rig.outfile.stat().st_size > 0:
+            if any(p.stat().st_size > 0 for p in rig.outfile.parent.glob(rig.outfile.name + "*")):
                 first = time.perf_counter() - t0
                 break
             time.sleep(0.005)
@@ -124,6 +124,7 @@ def bare_python(n: int = 10) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--startup-only", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -131,13 +132,13 @@ def main() -> None:
         wav = tmp / "answer90.wav"
         sf.write(wav, np.concatenate([speech, np.zeros(16000 * 4, np.float32)]), 16000)
         print(f"answer: {len(speech) / 16000:.1f} s of speech")
-        lat = feedback_latency(tmp, wav, a.runs)
+        lat = feedback_latency(tmp, wav, a.runs) if not a.startup_only else []
         for r in lat:
             print(f"  recorded {r['recorded_s']:.1f} s, {r['words']} words in {r['pieces']} "
                   f"live pieces: feedback {r['feedback_latency_s']:.3f} s after the stop "
                   f"(auto-stop fired 2 s after the last word)")
-        base = offline_baseline(wav)
-        med = statistics.median(r["feedback_latency_s"] for r in lat)
+        base = offline_baseline(wav) if lat else float("nan")
+        med = statistics.median(r["feedback_latency_s"] for r in lat) if lat else float("nan")
         print(f"feedback latency median {med:.3f} s; baseline (transcribe the whole answer "
               f"after it ends) {base:.2f} s; ratio {base / med:.1f}x")
         fq = first_question(tmp, a.runs)
