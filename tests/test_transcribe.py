@@ -12,6 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.asr_guards import (
+    drop_stock_endings,
+    fix_misheard_fillers,
+    keep_fillers,
+    long_words,
+)
 from voicecoach.audio import SAMPLE_RATE, AudioError, load_audio
 from voicecoach.models import ModelError, embedded_model_dir, resolve_model
 from voicecoach.transcribe import (
@@ -26,6 +32,7 @@ from voicecoach.transcript import Word
 
 pytestmark = pytest.mark.audio
 FIX = Path(__file__).parent / "fixtures" / "audio"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "audio"
 SCRIPTS = dict(line.split("\t") for line in
                (FIX / "scripts.txt").read_text(encoding="utf-8").splitlines())
 FORMATS = ["speech.wav", "speech.flac", "speech.mp3", "speech.opus.ogg", "speech.m4a",
@@ -191,3 +198,95 @@ def test_importing_modules_stays_light() -> None:
             "print(sorted(m for m in ('faster_whisper', 'av', 'ctranslate2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _truth(name: str) -> str:
+    return json.loads((SAMPLES / f"{name}.truth.json").read_text(encoding="utf-8"))["text"]
+
+
+def test_a_word_swallowing_seconds_of_speech_is_caught_and_repaired(tr: Transcriber) -> None:
+    # Real speech, ~3 s + 1 s pause + ~3 s + pause + ~3 s; then a decode that stopped after
+    # the first sentence and stretched its last word over the rest (as Whisper did on
+    # samples/cv-strong_120_pink25.ogg: "k-scores." from 19.6 to 30.0 s, 39 words lost).
+    speech = load_audio(FIX / "speech.wav")
+    filler = load_audio(FIX / "filler.flac")
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    audio = np.concatenate([speech, gap, filler, gap, speech])
+    stretches = vad_stretches(audio)
+    first = tr.transcribe(speech).words
+    end = len(audio) / SAMPLE_RATE
+    broken = first[:-1] + [Word(first[-1].text, first[-1].start, end - 0.2, 0.8)]
+    assert long_words(broken, stretches) == [broken[-1]]
+    problems = find_problems(broken, stretches, None, end)
+    assert any(p.startswith("long-word") for p in problems), problems
+    runs = uncovered_runs(broken, stretches)
+    assert runs and runs[0][0] < len(speech) / SAMPLE_RATE + 1.5 and runs[-1][1] > end - 3.5
+    repaired, added = tr._repair(audio, broken, runs)
+    text = words_of(" ".join(w.text for w in repaired))
+    assert added >= 8 and "stratified" in text and text.count("precision") == 2, text
+    assert max(w.end - w.start for w in repaired) < 2.0
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="samples/ not rendered")
+def test_sample_where_whisper_skipped_39_words_is_complete(tr: Transcriber) -> None:
+    name = "cv-strong_120_pink25.ogg"
+    t = tr.transcribe(SAMPLES / name, context="What is cross-validation?")
+    ref, hyp = words_of(_truth(name)), words_of(t.text)
+    assert len(hyp) >= 0.95 * len(ref) and overlap(ref, hyp) >= 0.85, t.text  # was 61 of 100
+    assert any(w.startswith("stratif") for w in hyp) and "leave" in hyp and "series" in hyp
+    assert max(w.end - w.start for w in t.words) < 3.0  # no word swallows the gap
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="samples/ not rendered")
+def test_invented_thank_you_at_the_end_is_dropped(tr: Transcriber) -> None:
+    name = "prf-strong_100_44kst.mp3"
+    t = tr.transcribe(SAMPLES / name, context="Explain precision, recall and F1.")
+    assert words_of(t.text)[-2:] == words_of(_truth(name))[-2:], t.text
+    assert "thank" not in words_of(t.text)
+
+
+def test_stock_endings_dropped_only_when_unlikely_or_outside_speech() -> None:
+    speech = [(0.0, 3.0)]
+    body = [Word("That's", 0.2, 0.5, 0.9), Word("all.", 0.5, 0.9, 0.9)]
+    invented = body + [Word("Thank", 0.9, 1.1, 0.01), Word("you.", 1.1, 1.3, 0.98),
+                       Word("Thank", 3.5, 3.9, 0.6), Word("you.", 3.9, 4.3, 0.97)]
+    kept, dropped = drop_stock_endings(invented, speech)
+    assert kept == body and dropped == ["Thank you.", "Thank you."]
+    said = body + [Word("Thank", 1.0, 1.3, 0.9), Word("you.", 1.3, 1.6, 0.97)]
+    assert drop_stock_endings(said, speech) == (said, [])
+    to_you = body + [Word("to", 1.0, 1.2, 0.9), Word("you.", 1.2, 1.4, 0.9)]
+    assert drop_stock_endings(to_you, speech) == (to_you, [])
+    remnant = body + [Word("thank", 1.0, 1.2, 0.02)]  # "you." was outside speech, dropped
+    assert drop_stock_endings(remnant, speech)[0] == body
+
+
+def test_fillers_of_the_prompted_pass_survive_a_safe_redecode() -> None:
+    safe = [Word("So", 0.0, 0.3), Word("the", 0.9, 1.1), Word("model", 1.1, 1.5)]
+    first = [Word("So,", 0.0, 0.3), Word("um,", 0.4, 0.8), Word("the", 0.9, 1.1),
+             Word("uh", 1.2, 1.4), Word("model", 1.5, 1.8)]
+    merged = keep_fillers(safe, first)
+    assert [w.text for w in merged] == ["So", "um,", "the", "model"]  # "uh" overlaps "model"
+
+
+def test_sentence_initial_im_comma_is_respelled_um() -> None:
+    def ws(text: str) -> list[Word]:
+        return [Word(t, i * 0.3, i * 0.3 + 0.25) for i, t in enumerate(text.split())]
+
+    fixed, n = fix_misheard_fillers(ws("I'm, you detect it. A, precision is high."))
+    assert n == 2 and [w.text for w in fixed][:1] == ["Um,"] and fixed[4].text == "Uh,"
+    for keep in ("I'm, like, a tech person.", "So I'm, you know.", "I'm sure. It is a, b."):
+        assert fix_misheard_fillers(ws(keep)) == (ws(keep), 0), keep
+
+
+def test_an_unlikely_invented_last_sentence_is_dropped() -> None:
+    speech = [(0.0, 3.0)]
+    body = [Word("We", 0.2, 0.5, 0.9), Word("tune", 0.5, 0.9, 0.95), Word("it.", 0.9, 1.2, 0.9)]
+    invented = body + [Word("So,", 1.3, 1.3, 0.004), Word("that's", 1.3, 1.3, 0.36),
+                       Word("the", 1.3, 1.4, 0.1), Word("first", 1.4, 1.5, 0.36),
+                       Word("one.", 1.5, 1.9, 0.58)]
+    assert drop_stock_endings(invented, speech)[0] == body
+    fillers = body + [Word("Uh,", 1.3, 1.5, 0.0), Word("uh,", 1.6, 1.6, 0.26)]
+    assert drop_stock_endings(fillers, speech)[0] == body
+    said = body + [Word("So,", 1.3, 1.5, 0.03), Word("that's", 1.5, 1.7, 0.9),
+                   Word("all.", 1.7, 2.0, 0.95)]  # first word unsure, the sentence is not
+    assert drop_stock_endings(said, speech) == (said, [])
