@@ -73,6 +73,7 @@ class DecodeOptions:
     hotwords: str = ""
     redecode_long_words: bool = False  # True: a stretched word re-decodes the whole piece
     filler_fixes: bool = False  # sentence-initial "I'm,"/"A," -> "Um,"/"Uh,": no gain measured
+    batch_size: int = 0  # > 1: faster-whisper's batched pipeline for audio over 30 s
 
 
 SAFE_OPTIONS = DecodeOptions(prompt="none", condition_on_previous_text=False)
@@ -146,9 +147,17 @@ class Transcriber:
                                   cpu_threads=self.cpu_threads)
         self.load_s = time.perf_counter() - t0
         self._lock = threading.Lock()
+        self._pipeline = None
         Transcriber.load_count += 1
 
     # -- one decode of one piece
+    def _batched(self):
+        if self._pipeline is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._pipeline = BatchedInferencePipeline(self.model)
+        return self._pipeline
+
     def _decode(self, audio: np.ndarray, opts: DecodeOptions, context: str | None):
         prompt = None
         if opts.prompt != "none":
@@ -159,12 +168,20 @@ class Transcriber:
 
         with self._lock:
             ctranslate2.set_random_seed(0)  # temperature fallback samples: keep it repeatable
-            segments, _info = self.model.transcribe(
-                audio, language="en", beam_size=opts.beam_size,
-                word_timestamps=opts.word_timestamps, vad_filter=opts.vad_filter,
-                condition_on_previous_text=opts.condition_on_previous_text,
-                initial_prompt=prompt, hotwords=opts.hotwords or None,
-            )
+            if opts.batch_size > 1 and len(audio) > 30 * SAMPLE_RATE:
+                # faster-whisper's batched pipeline: VAD-cut chunks decoded as one batch
+                segments, _info = self._batched().transcribe(
+                    audio, language="en", beam_size=opts.beam_size,
+                    word_timestamps=opts.word_timestamps, batch_size=opts.batch_size,
+                    initial_prompt=prompt, hotwords=opts.hotwords or None,
+                )
+            else:
+                segments, _info = self.model.transcribe(
+                    audio, language="en", beam_size=opts.beam_size,
+                    word_timestamps=opts.word_timestamps, vad_filter=opts.vad_filter,
+                    condition_on_previous_text=opts.condition_on_previous_text,
+                    initial_prompt=prompt, hotwords=opts.hotwords or None,
+                )
             segs = list(segments)
         words: list[Word] = []
         for seg in segs:
