@@ -38,6 +38,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from semantic_matcher import (  # noqa: E402  (bench/semantic_matcher.py)
+    DEFAULT_MIN_MARGIN,
+    DEFAULT_THRESHOLD,
+    ParaphraseMatcher,
+    get_embedder,
+)
+
 from voicecoach.banks import Bank, Question, load_bank  # noqa: E402
 from voicecoach.coverage import score_coverage  # noqa: E402
 from voicecoach.evaluation import (  # noqa: E402
@@ -48,12 +55,6 @@ from voicecoach.evaluation import (  # noqa: E402
     load_devset,
 )
 from voicecoach.scoring import ScoreResult, Settings, score_answer  # noqa: E402
-from semantic_matcher import (  # noqa: E402  (bench/semantic_matcher.py)
-    DEFAULT_MIN_MARGIN,
-    DEFAULT_THRESHOLD,
-    ParaphraseMatcher,
-    get_embedder,
-)
 from voicecoach.textnorm import NormText  # noqa: E402
 
 # Paraphrased answers written for this study (not the dev set): most points are made in

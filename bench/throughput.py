@@ -111,7 +111,8 @@ def main() -> None:
     plain_rate = audio_s / plain_wall
     batch_rate = audio_s / batch_wall
     print(f"plain faster-whisper (default settings, sequential): {plain_wall:.1f} s wall "
-          f"({plain_loop:.1f} s in the loop) = {plain_rate:.1f} s audio per s, peak {plain_mb:.0f} MB")
+          f"({plain_loop:.1f} s in the loop) = {plain_rate:.1f} s audio per s, "
+          f"peak {plain_mb:.0f} MB")
     print(f"voicecoach batch (transcribe + score, {len(errors)} errors): {batch_wall:.1f} s "
           f"wall = {batch_rate:.1f} s audio per s, peak {batch_mb:.0f} MB (all processes)")
     print(f"plain_rate={plain_rate:.2f} batch_rate={batch_rate:.2f} "

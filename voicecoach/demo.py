@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(argv[0]) if argv else REPO / "demo-out"
     manifest = REPO / "samples" / "manifest.csv"
     console = Console()
+    if not console.is_terminal:  # `make demo` output piped or logged: keep rows readable
+        console = Console(width=120)
     if not manifest.is_file():
         console.print(f"[red]No sample manifest at {manifest}[/red]")
         return 2
@@ -39,11 +41,12 @@ def main(argv: list[str] | None = None) -> int:
               title="voicecoach demo: scored sample answers")
     for d in rows:
         if d.get("error"):
-            t.add_row(d["audio"], d.get("question_id") or "", "error", d["error"], "", "", "")
+            t.add_row(Path(d["audio"]).name, d.get("question_id") or "", "error", d["error"],
+                      "", "", "")
             continue
         pts = d["coverage"]["points"]
-        flags = ", ".join(h["category"] for h in d["red_flags"])
-        t.add_row(d["audio"], d["question_id"],
+        flags = ", ".join(sorted({h["category"] for h in d["red_flags"]}))
+        t.add_row(Path(d["audio"]).name, d["question_id"],
                   f"[{score_style(d['overall'])}]{d['overall']}[/]",
                   f"{sum(p['covered'] for p in pts)}/{len(pts)}",
                   str(d["fillers"]["count"]), flags or "-",
