@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,3 +351,25 @@ def summary(source: Source) -> dict:
         "red_flags": sum(len(r["red_flags"]) for r in rs),
         "missed_points": sum(len(missed_points(r)) for r in rs),
     }
+
+
+def delimited(result: dict, delims: dict[str, tuple[str, str]],
+              escape: Callable[[str], str] = lambda s: s) -> str:
+    """The transcript with each mark wrapped in its kind's (open, close) delimiters; nested
+    marks are closed and reopened so the delimiters always pair up."""
+    text = result.get("transcript", "")
+    out: list[str] = []
+    stack: list = []
+    for run in runs_of(text, [], marks_of(result)):
+        keep = 0
+        while keep < min(len(stack), len(run.marks)) and stack[keep] is run.marks[keep]:
+            keep += 1
+        while len(stack) > keep:
+            out.append(delims[stack.pop().kind][1])
+        for m in run.marks[keep:]:
+            out.append(delims[m.kind][0])
+            stack.append(m)
+        out.append(escape(text[run.a:run.b]))
+    while stack:
+        out.append(delims[stack.pop().kind][1])
+    return "".join(out)

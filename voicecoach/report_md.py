@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .report_data import Source, fmt_time, marks_of, missed_points, runs_of, summary
+from .report_data import Source, delimited, fmt_time, missed_points, summary
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~=])")
 _BLOCK_START = re.compile(r"^(\s*)([#+\-]|\d+(?=[.)]))")
@@ -34,22 +34,8 @@ def md_paragraph(s: str) -> str:
 
 def marked_markdown(result: dict) -> str:
     """The transcript (one paragraph) with marks as Markdown delimiters around them."""
-    text = result.get("transcript", "")
-    out: list[str] = []
-    stack: list = []
-    for run in runs_of(text, [], marks_of(result)):
-        keep = 0
-        while keep < min(len(stack), len(run.marks)) and stack[keep] is run.marks[keep]:
-            keep += 1
-        while len(stack) > keep:
-            out.append(_DELIM[stack.pop().kind])
-        for m in run.marks[keep:]:
-            out.append(_DELIM[m.kind])
-            stack.append(m)
-        out.append(md_escape(text[run.a:run.b]))
-    while stack:
-        out.append(_DELIM[stack.pop().kind])
-    return md_paragraph("".join(out))
+    delims = {k: (v, v) for k, v in _DELIM.items()}
+    return md_paragraph(delimited(result, delims, md_escape))
 
 
 def _cell(v: object) -> str:

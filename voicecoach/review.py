@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .render import highlighted_transcript, result_renderable, score_style
-from .report_data import Answer, Source, fmt_time, marks_of, runs_of, summary
+from .report_data import Answer, Source, delimited, fmt_time, summary
 
 _PLAIN = {"evidence": ("[", "]"), "filler": ("{", "}"), "flag": ("!!", "!!")}
 LEGEND_PLAIN = "marks: [key-point evidence]  {filler}  !!red flag!!"
@@ -21,22 +21,7 @@ LEGEND_PLAIN = "marks: [key-point evidence]  {filler}  !!red flag!!"
 
 def plain_marked(result: dict) -> str:
     """The transcript with marks as bracket pairs (for output without colour)."""
-    text = result.get("transcript", "")
-    out: list[str] = []
-    stack: list = []
-    for run in runs_of(text, [], marks_of(result)):
-        keep = 0
-        while keep < min(len(stack), len(run.marks)) and stack[keep] is run.marks[keep]:
-            keep += 1
-        while len(stack) > keep:
-            out.append(_PLAIN[stack.pop().kind][1])
-        for m in run.marks[keep:]:
-            out.append(_PLAIN[m.kind][0])
-            stack.append(m)
-        out.append(text[run.a:run.b])
-    while stack:
-        out.append(_PLAIN[stack.pop().kind][1])
-    return "".join(out)
+    return delimited(result, _PLAIN)
 
 
 def _moments(r: dict) -> Text | None:
