@@ -191,11 +191,6 @@ class Practice:
             raise
         res = rec.result()
         t_stop = time.monotonic()
-        if res.digital_silence:
-            live.abort()
-            self._discard(n, name)
-            raise UserError("the microphone gives only digital silence (muted?): unmute it, "
-                            "or pick another with --input-device (see 'voicecoach devices')")
         if action in ("redo", "skip"):
             live.abort()
             if action == "redo":
@@ -204,6 +199,11 @@ class Practice:
                 s.update_answer(n, status="skipped", stop_reason="skip",
                                 timing={"recorded_s": round(res.duration, 2)})
             return action
+        if res.digital_silence:
+            live.abort()
+            self._discard(n, name)
+            raise UserError("the microphone gives only digital silence (muted?): unmute it, "
+                            "or pick another with --input-device (see 'voicecoach devices')")
         with self.console.status("Scoring..."):
             transcript = live.finish(timeout=120)
             result = score_answer(q, transcript).to_dict()
