@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint bench clean system-deps system-deps-test
+.PHONY: demo test lint clean system-deps system-deps-test
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "voicecoach needs Python 3.11 or newer (python3.11+ not found)"; exit 1; }
@@ -33,9 +33,6 @@ test: system-deps-test $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check voicecoach tests bench
-
-bench: $(VENV)/.installed
-	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

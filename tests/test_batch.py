@@ -122,3 +122,21 @@ def test_batch_runs_without_network(folder: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     row = json.loads((out / "results.jsonl").read_text())
     assert row["error"] is None and row["transcript"]
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_score_and_transcribe_run_without_network(tmp_path: Path) -> None:
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
+        pytest.skip("unshare -n not permitted here")
+    r = subprocess.run(["unshare", "-n", *VC, "score", str(FIX / "filler.flac"), "-q",
+                        "cross-validation", "--json"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert "stratified" in d["transcript"].lower() and d["delivery"]["wpm"]
+    assert d["fillers"]["items"][0]["start"] is not None  # audio gives filler times
+    r = subprocess.run(["unshare", "-n", *VC, "score", str(FIX / "filler.flac"), "-q",
+                        "cross-validation", "--model", "small.en"], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 2 and "allow-download" in r.stderr  # never fetched silently
+    assert len(r.stderr.strip().splitlines()) == 1
