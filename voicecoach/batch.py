@@ -30,9 +30,9 @@ from .storage import atomic_write_json, atomic_write_text, ensure_dir, file_sha2
 AUDIO_EXTS = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".webm",
               ".mp4", ".wma", ".aiff", ".aif"}
 RESULT_VERSION = "1"  # bump when scoring changes make old results stale
-# Decoding for batch runs (chosen by bench/throughput.py; see BENCHMARKS.md). Empty: the
-# transcriber's defaults.
-BATCH_OPTIONS: dict = {}
+# Decoding for batch runs, chosen by bench/throughput.py (BENCHMARKS.md): beam 3 is the
+# fastest setting that leaves the samples' key points, red flags and filler counts unchanged.
+BATCH_OPTIONS: dict = {"beam_size": 3}
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,8 @@ def run_batch(inputs: list[BatchInput], bank: str | os.PathLike, out: str | os.P
                 summary.skipped += 1
                 continue
         todo.append((i, inp))
+    # Longest first: the last files to finish are short, so no core idles at the end.
+    todo.sort(key=lambda job: -_size(job[1].path))
     t0 = time.perf_counter()
     last_refresh = 0.0
 
@@ -253,7 +255,11 @@ def _execute(todo: list[tuple[int, BatchInput]], bank_path: Path, model: str | N
         for job in todo:
             yield _work(job)
         return
-    ctx = mp.get_context("spawn")
+    # fork is faster to start (no re-import); with other threads running (a progress bar)
+    # spawn is the safe choice.
+    import threading
+
+    ctx = mp.get_context("fork" if threading.active_count() == 1 else "spawn")
     pool = ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
                     initargs=(model, threads, str(bank_path), opts), maxtasksperchild=200)
     try:
@@ -264,6 +270,13 @@ def _execute(todo: list[tuple[int, BatchInput]], bank_path: Path, model: str | N
         raise
     finally:
         pool.join()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def load_items(out: Path, inputs: list[BatchInput], keys: list[str | None]) -> Iterator[dict]:
