@@ -214,7 +214,8 @@ def run_python(code: str, env: dict[str, str], timeout: float = 60.0,
 
 def last_json(proc: subprocess.CompletedProcess) -> dict:
     """The last line of a subprocess's stdout parsed as JSON (with a helpful failure)."""
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    # JSON lines only: a snippet's "RECORDING" announcement can race past its result line
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip().startswith("{")]
     if proc.returncode != 0 or not lines:
         raise AssertionError(f"subprocess failed (rc={proc.returncode}):\n"
                              f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
