@@ -289,49 +289,46 @@ def missed_points(result: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- series for charts
 
-def _bins(duration: float) -> tuple[float, int]:
+def _binned(result: dict) -> tuple[float, float, list[int], list[int]] | None:
+    """Split a timed answer into equal time bins: (duration, bin width, words per bin,
+    fillers per bin); None for untimed answers."""
+    words = [w for w in words_of(result) if w.get("start") is not None]
+    duration = result["delivery"].get("duration_s") or (words[-1]["end"] if words else 0)
+    if not words or not duration:
+        return None
     width = max(5.0, duration / 12.0)
-    return width, max(1, int(-(-duration // width)))
-
-
-def pace_series(result: dict) -> list[tuple[float, float]]:
-    """(bin middle in s, words per minute) over the answer; [] for untimed answers."""
-    words = [w for w in words_of(result) if w.get("start") is not None]
-    duration = result["delivery"].get("duration_s") or (words[-1]["end"] if words else 0)
-    if not words or not duration:
-        return []
-    width, n = _bins(duration)
-    counts = [0] * n
-    for w in words:
-        counts[min(n - 1, int(w["start"] // width))] += 1
-    out = []
-    for i, c in enumerate(counts):
-        span = min(width, duration - i * width)
-        if span > 0.5:
-            out.append((round(i * width + span / 2, 2), round(60.0 * c / span, 1)))
-    return out
-
-
-def filler_series(result: dict) -> list[tuple[float, float]]:
-    """(bin middle in s, fillers per 100 words) over the answer, same bins as the pace."""
-    words = [w for w in words_of(result) if w.get("start") is not None]
-    duration = result["delivery"].get("duration_s") or (words[-1]["end"] if words else 0)
-    if not words or not duration:
-        return []
-    width, n = _bins(duration)
+    n = max(1, int(-(-duration // width)))
     wc, fc = [0] * n, [0] * n
     for w in words:
         wc[min(n - 1, int(w["start"] // width))] += 1
     for f in result["fillers"]["items"]:
         if f.get("start") is not None:
             fc[min(n - 1, int(f["start"] // width))] += 1
+    return duration, width, wc, fc
+
+
+def _series(result: dict, value) -> list[tuple[float, float]]:
+    """(bin middle in s, value(words, fillers, seconds)) for bins longer than half a second."""
+    b = _binned(result)
+    if b is None:
+        return []
+    duration, width, wc, fc = b
     out = []
-    for i in range(n):
+    for i, (w, f) in enumerate(zip(wc, fc, strict=True)):
         span = min(width, duration - i * width)
         if span > 0.5:
-            rate = 100.0 * fc[i] / wc[i] if wc[i] else (100.0 if fc[i] else 0.0)
-            out.append((round(i * width + span / 2, 2), round(rate, 1)))
+            out.append((round(i * width + span / 2, 2), round(value(w, f, span), 1)))
     return out
+
+
+def pace_series(result: dict) -> list[tuple[float, float]]:
+    """(bin middle in s, words per minute) over the answer; [] for untimed answers."""
+    return _series(result, lambda w, f, span: 60.0 * w / span)
+
+
+def filler_series(result: dict) -> list[tuple[float, float]]:
+    """(bin middle in s, fillers per 100 words) over the answer, same bins as the pace."""
+    return _series(result, lambda w, f, span: 100.0 * f / w if w else (100.0 if f else 0.0))
 
 
 def summary(source: Source) -> dict:
