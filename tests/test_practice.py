@@ -69,7 +69,7 @@ def test_scripted_session_speaks_records_and_scores(alsa_rig, cv_speech, tmp_pat
     assert len(played) > 16000
     said = _transcribe(played)
     assert "cross" in said and "validation" in said, said
-    assert "Session summary" in p.stdout
+    assert "Session summary" in p.stdout and "Mean score" in p.stdout
 
 
 def test_muted_microphone_is_one_line_and_leaves_nothing(alsa_rig, tmp_path):

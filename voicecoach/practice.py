@@ -298,9 +298,11 @@ class Practice:
                       str(r["fillers"]["count"]), str(len(r["red_flags"])),
                       f"{r['delivery']['wpm']:.0f}" if r["delivery"]["wpm"] else "")
         self.console.print(t)
-        summ = s.summary()
-        if summ.get("answers"):
-            self.console.print(f"Mean score {summ['mean_overall']}, "
+        from .report_data import load_session, summary
+
+        summ = summary(load_session(s.folder))
+        if summ["scored"]:
+            self.console.print(f"Mean score {summ['overall']}, "
                                f"{summ['fillers_per_100_words']} fillers per 100 words, "
                                f"{summ['red_flags']} red flag(s). Review: voicecoach review "
                                f"{s.folder}")

@@ -95,24 +95,6 @@ class Session:
         self.data["ended_at"] = now_iso()
         self.save()
 
-    def summary(self) -> dict:
-        scored = [a for a in self.answers if a.get("result")]
-        if not scored:
-            return {"answers": 0}
-        rs = [a["result"] for a in scored]
-        wpms = [r["delivery"]["wpm"] for r in rs if r["delivery"]["wpm"]]
-        return {
-            "answers": len(scored),
-            "mean_overall": round(sum(r["overall"] for r in rs) / len(rs), 1),
-            "mean_coverage": round(sum(r["coverage"]["score"] for r in rs) / len(rs), 3),
-            "fillers": sum(r["fillers"]["count"] for r in rs),
-            "fillers_per_100_words": round(
-                100 * sum(r["fillers"]["count"] for r in rs)
-                / max(1, sum(r["delivery"]["words"] for r in rs)), 2),
-            "red_flags": sum(len(r["red_flags"]) for r in rs),
-            "mean_wpm": round(sum(wpms) / len(wpms), 1) if wpms else None,
-        }
-
 
 def latest_session(root: str | Path | None = None) -> Path:
     base = sessions_dir(root)
