@@ -39,10 +39,12 @@ def announce():  # tell a waiting parent that audio is flowing
     while rec.elapsed == 0 and not rec.done:
         time.sleep(0.01)
     print("RECORDING", flush=True)
-threading.Thread(target=announce, daemon=True).start()
+announcer = threading.Thread(target=announce, daemon=True)
+announcer.start()
 t0 = time.monotonic()
 res = rec.record()
 consumer.join(5)
+announcer.join(5)  # its line must not interleave with the result line
 print(json.dumps(dict(duration=res.duration, stopped_by=res.stopped_by,
                       speech_heard=res.speech_heard, speech_end=res.speech_end,
                       digital_silence=res.digital_silence, error=res.error, device=res.device,
