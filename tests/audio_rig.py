@@ -141,6 +141,7 @@ pcm.vpulse {
 }
 ctl.vpulse { type pulse }
 """)
+        self.log = self.dir / "pulseaudio.log"
         self._players: list[subprocess.Popen] = []
         self._keepalive: subprocess.Popen | None = None
 
@@ -153,7 +154,10 @@ ctl.vpulse { type pulse }
         return env
 
     def start(self) -> PulseRig:
-        cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n",
+        # Log to a file in the rig's folder: a daemon that dies mid-suite says why there.
+        # --no-cpu-limit: a loaded CI machine must not make PulseAudio kill itself.
+        cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", "--no-cpu-limit",
+               f"--log-target=file:{self.log}", "--log-level=notice",
                "--load=module-native-protocol-unix",
                "--load=module-null-sink sink_name=vmic rate=16000 channels=1"]
         subprocess.run(cmd, env=self.env(), check=True, capture_output=True, timeout=20)
@@ -185,6 +189,16 @@ ctl.vpulse { type pulse }
         finally:
             proc.kill()
             proc.wait(5)
+
+    def diagnose(self) -> str:
+        """Whether the server answers, its sinks, and the end of its log (for failure reports)."""
+        info = subprocess.run(["pactl", "info"], env=self.env(), capture_output=True, text=True)
+        sinks = subprocess.run(["pactl", "list", "short", "sinks"], env=self.env(),
+                               capture_output=True, text=True)
+        log = self.log.read_text(errors="replace").splitlines()[-30:] if self.log.exists() else []
+        return "\n".join([f"pactl info: rc={info.returncode} {info.stderr.strip()}",
+                          f"sinks: {sinks.stdout.strip() or sinks.stderr.strip()}",
+                          "log tail:", *log])
 
     def play(self, wav: Path) -> subprocess.Popen:
         """Start playing a wav into vmic (real time); returns the paplay process."""

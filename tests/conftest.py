@@ -45,6 +45,16 @@ def alsa_rig(tmp_path: Path) -> audio_rig.AlsaRig:
     return audio_rig.AlsaRig(tmp_path / "alsa")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failed test that used the PulseAudio rig gets the server's state and log attached."""
+    report = yield
+    rig = getattr(item, "funcargs", {}).get("pulse_rig")
+    if report.failed and call.when == "call" and isinstance(rig, audio_rig.PulseRig):
+        report.sections.append(("PulseAudio rig", rig.diagnose()))
+    return report
+
+
 @pytest.fixture(scope="session")
 def pulse_rig(tmp_path_factory: pytest.TempPathFactory):
     """A private PulseAudio server with null sink ``vmic``: a real-time virtual microphone."""

@@ -142,6 +142,28 @@ for spec in ("no such microphone", 97):
     assert lines[1].startswith("no sound device with index 97")
 
 
+def test_a_device_that_appears_after_start_up_is_found(alsa_rig):
+    """PortAudio lists devices once; a headset plugged in later (here: the ALSA config gains
+    ``vcin``/``vcout`` after PortAudio started) is found by asking it to list them again."""
+    full = alsa_rig.conf.read_text()
+    alsa_rig.conf.write_text("# no devices yet\n")
+    code = f"""
+import os, pathlib, time
+from voicecoach.devices import list_devices, resolve_device
+before = [d.name for d in list_devices()]
+conf = pathlib.Path({str(alsa_rig.conf)!r})
+conf.write_text({full!r})
+os.utime(conf, (time.time() + 2, time.time() + 2))  # ALSA reloads a config whose mtime moved
+print(before); print(resolve_device("vcin", "input").name)
+print(resolve_device("vcout", "output").name)
+"""
+    proc = run_python(code, alsa_rig.env())
+    lines = proc.stdout.strip().splitlines()
+    assert proc.returncode == 0 and len(lines) == 3, proc.stderr
+    assert "vcin" not in lines[0] and "vcout" not in lines[0]
+    assert lines[1:] == ["vcin", "vcout"]
+
+
 def test_missing_portaudio_is_a_clear_error():
     # Simulate a machine without libportaudio: sounddevice finds no library to load.
     code = """

@@ -223,6 +223,8 @@ def test_say_blocks_for_playback_and_stop_cuts_it_short(pulse_rig):
 import json, threading, time
 from voicecoach.speech import make_speaker
 s = make_speaker(None, "vpulse", True)
+if s.name != "espeak-ng":
+    raise SystemExit(f"fell back to {s.name}: {s.reason}")
 short = "Tell me about yourself."
 dur = s.render(short).duration
 t = time.monotonic(); s.say(short); said = time.monotonic() - t

@@ -112,13 +112,37 @@ def _available(devs: list[Device], kind: Kind) -> str:
     return f"{kind} devices: {names}{more}"
 
 
+def refresh_devices() -> None:
+    """Make PortAudio enumerate the devices again.
+
+    PortAudio lists devices once, when it starts, so a headset plugged in after voicecoach
+    started (or a sound server that answered the first probe late) is invisible until it
+    re-initialises. Re-initialising closes open streams: call this only at set-up time,
+    when none is open (``resolve_device`` does, and only on a miss).
+    """
+    sd = import_sounddevice()
+    try:
+        sd._terminate()
+        sd._initialize()
+    except sd.PortAudioError as exc:
+        raise AudioDeviceError(f"cannot list sound devices: {exc}") from exc
+
+
 def resolve_device(spec: str | int | None, kind: Kind = "input") -> Device:
     """Pick a device by index, or by case-insensitive name substring; None = the default.
 
-    Raises AudioDeviceError when nothing (or nothing with channels of ``kind``) matches.
+    Raises AudioDeviceError when nothing (or nothing with channels of ``kind``) matches,
+    after asking PortAudio for a fresh device list once (see :func:`refresh_devices`).
     An exact (case-insensitive) name match wins over substring matches.
     """
-    devs = list_devices()
+    try:
+        return _resolve(spec, kind, list_devices())
+    except AudioDeviceError:
+        refresh_devices()
+        return _resolve(spec, kind, list_devices())
+
+
+def _resolve(spec: str | int | None, kind: Kind, devs: list[Device]) -> Device:
     usable = [d for d in devs if _channels(d, kind) > 0]
     flag = "--input-device" if kind == "input" else "--output-device"
     if spec is None or (isinstance(spec, str) and spec.strip() == ""):
