@@ -133,7 +133,7 @@ def test_pyttsx3_driver_path_renders_every_sentence(espeak_cli_voiced, alsa_rig)
     code = """
 import json
 import numpy as np
-from voicecoach.speech import Pyttsx3Speaker
+from voicecoach.tts import Pyttsx3Speaker
 speaker = Pyttsx3Speaker()
 audio = speaker.render(QUESTION)
 np.save(OUT, audio.samples)
