@@ -1,6 +1,7 @@
 """Transcription quality on the rendered samples (samples/manifest.csv + *.truth.json).
 
     .venv/bin/python bench/asr_quality.py [--show] [--json OUT] [--strict] [--manifest CSV]
+                                          [--company NAME]
 
 Transcribes every sample with ``voicecoach.transcribe.get_transcriber()`` (the question text
 as context, as the app does) and prints, per file: word error rate against the truth text,
@@ -124,6 +125,8 @@ def main() -> int:
                     "every file with errors")
     ap.add_argument("--json", help="write per-file results here")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    ap.add_argument("--company", help="decode as `--company NAME` does (the name appended to "
+                    "the question context), to check that it costs no accuracy")
     args = ap.parse_args()
     manifest = Path(args.manifest)
     if not manifest.exists():
@@ -131,6 +134,7 @@ def main() -> int:
                          "samples/make_samples.py first")
     samples = read_samples(manifest)
     from voicecoach.banks import load_bank
+    from voicecoach.pipeline import decode_context
     from voicecoach.transcribe import get_transcriber
 
     bank = load_bank("ml-engineer")
@@ -145,7 +149,8 @@ def main() -> int:
     print(f"{'file':44} {'dur':>5} {'rtf':>5} {'wer':>6} {'um/uh':>7}  notes")
     for s in samples:
         truth = s["truth"]
-        context = bank.get(s["question"]).text if s["question"] in bank else None
+        q = bank.get(s["question"]) if s["question"] in bank else None
+        context = decode_context(q, args.company)
         t1, c1 = time.perf_counter(), time.process_time()
         t = tr.transcribe(s["path"], context=context)
         wall = time.perf_counter() - t1

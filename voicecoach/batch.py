@@ -20,7 +20,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .banks import Bank, load_bank, resolve_bank
@@ -40,6 +40,7 @@ class BatchInput:
     audio: str  # as given in the manifest or on the command line
     path: Path  # where the file is
     question: str
+    company: str | None = None  # the employer, for the not-knowing-the-company red flag
 
 
 @dataclass
@@ -57,7 +58,8 @@ class BatchSummary:
 # ---------------------------------------------------------------- inputs
 
 def read_manifest(path: str | os.PathLike) -> list[BatchInput]:
-    """Rows of a CSV with columns ``audio,question``; paths relative to the CSV's folder."""
+    """Rows of a CSV with columns ``audio,question`` (and optionally ``company``, the employer
+    that answer was practised for); paths relative to the CSV's folder."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -79,7 +81,8 @@ def read_manifest(path: str | os.PathLike) -> list[BatchInput]:
         r = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
         if not r.get("audio"):
             continue
-        out.append(BatchInput(r["audio"], (p.parent / r["audio"]), r.get("question", "")))
+        out.append(BatchInput(r["audio"], (p.parent / r["audio"]), r.get("question", ""),
+                              r.get("company") or None))
     return out
 
 
@@ -112,7 +115,8 @@ def item_key(inp: BatchInput, skey: str) -> str | None:
         digest = file_sha256(inp.path)
     except OSError:
         return None
-    return hashlib.sha256(f"{digest}|{inp.question}|{skey}".encode()).hexdigest()[:24]
+    company = f"|company={inp.company}" if inp.company else ""  # keys without one are unchanged
+    return hashlib.sha256(f"{digest}|{inp.question}{company}|{skey}".encode()).hexdigest()[:24]
 
 
 def _item_path(out: Path, key: str) -> Path:
@@ -151,6 +155,7 @@ def _transcriber():
 def score_one(inp: BatchInput, bank: Bank | None = None) -> dict:
     """Score one input; never raises for a bad input (returns an error row instead)."""
     from .pipeline import score_audio
+    from .scoring import Settings
 
     bank = bank or _worker_state["bank"]
     if inp.question not in bank:
@@ -158,7 +163,8 @@ def score_one(inp: BatchInput, bank: Bank | None = None) -> dict:
     if not inp.path.is_file():
         return error_row(inp, f"{inp.audio}: no such file")
     try:
-        d = score_audio(bank.get(inp.question), inp.path, transcriber=_transcriber())
+        d = score_audio(bank.get(inp.question), inp.path, transcriber=_transcriber(),
+                        settings=Settings(company=inp.company))
     except UserError as e:
         return error_row(inp, str(e))
     except Exception as e:  # one bad file must not stop the batch; keep the reason
@@ -183,11 +189,15 @@ def default_workers() -> int:
 def run_batch(inputs: list[BatchInput], bank: str | os.PathLike, out: str | os.PathLike,
               model: str | None = None, workers: int | None = None, force: bool = False,
               on_progress: Callable[[BatchSummary, dict | None], None] | None = None,
-              refresh_s: float = 1.0, options: dict | None = None) -> BatchSummary:
-    """Score ``inputs``, writing results under ``out``. See the module docstring."""
+              refresh_s: float = 1.0, options: dict | None = None,
+              company: str | None = None) -> BatchSummary:
+    """Score ``inputs``, writing results under ``out``. See the module docstring.
+    ``company`` applies to inputs that name none (a manifest's ``company`` column)."""
     if not inputs:
         raise UserError("nothing to score: give audio files or folders with --question, "
                         "or a --manifest CSV")
+    if company:
+        inputs = [inp if inp.company else replace(inp, company=company) for inp in inputs]
     bank_path = resolve_bank(bank)
     load_bank(bank_path)  # fail early on a broken bank
     out_dir = ensure_dir(out)

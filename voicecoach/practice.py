@@ -20,7 +20,8 @@ from .banks import Bank, Question
 from .errors import UserError
 from .keys import KeyReader
 from .live import LiveTranscriber
-from .scoring import score_answer
+from .pipeline import decode_context
+from .scoring import Settings, score_answer
 from .session import Session, now_iso
 
 
@@ -41,6 +42,7 @@ class PracticeOptions:
     interactive: bool = True
     sessions_dir: str | None = None
     model: str | None = None
+    company: str | None = None  # the employer practised for (red flag: not knowing it)
 
 
 DEFAULT_COUNT = 5
@@ -172,7 +174,7 @@ class Practice:
         assert self.session is not None and self.model is not None
         s = self.session
         name, n, attempt = s.audio_name(q.id)
-        live = LiveTranscriber(self.model, context=q.text)
+        live = LiveTranscriber(self.model, context=decode_context(q, self.opts.company))
         rec = Recorder(s.folder / name, device=self.opts.input_device,
                        auto_stop_s=self.opts.auto_stop_s, max_seconds=self.opts.max_seconds,
                        chunk_seconds=1.0, on_chunk=live.feed)
@@ -206,7 +208,7 @@ class Practice:
                             "or pick another with --input-device (see 'voicecoach devices')")
         with self.console.status("Scoring..."):
             transcript = live.finish(timeout=120)
-            result = score_answer(q, transcript).to_dict()
+            result = score_answer(q, transcript, Settings(company=self.opts.company)).to_dict()
         latency = time.monotonic() - t_stop
         timing = {"recorded_s": round(res.duration, 2),
                   "speech_end_s": round(res.speech_end, 2) if res.speech_end else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .banks import RED_FLAG_CATEGORIES
 from .match import negated
@@ -74,14 +74,34 @@ def _join(patterns: list[str], macros: dict[str, str], where: str) -> re.Pattern
         raise
 
 
+# The {COMPANY} macro when no company name is given: a pattern that matches nothing.
+NO_COMPANY = "(?!)"
+
+
 @cache
-def categories() -> tuple[Category, ...]:
-    d = tomllib.loads(_data_text("red_flags.toml"))
-    return compile_categories(d)
+def _data() -> dict:
+    return tomllib.loads(_data_text("red_flags.toml"))
 
 
-def compile_categories(d: dict) -> tuple[Category, ...]:
-    macros: dict[str, str] = {}
+@lru_cache(maxsize=16)
+def categories(company: str | None = None) -> tuple[Category, ...]:
+    """The compiled categories; ``company`` (the employer's name, e.g. "Northwind") lets the
+    not-knowing-the-company patterns catch "I don't know much about Northwind"."""
+    return compile_categories(_data(), company)
+
+
+def company_pattern(company: str | None) -> str:
+    """The {COMPANY} macro: the name normalised like an answer, letter by letter with an
+    optional space between letters, since a recogniser may split or join a name ("Northwind"
+    / "north wind", "OpenAI" / "open ai"); NO_COMPANY when the name is empty."""
+    letters = (NormText(company).norm if company else "").replace(" ", "")
+    if not letters:
+        return NO_COMPANY
+    return "(?:" + " ?".join(re.escape(c) for c in letters) + ")\\b"
+
+
+def compile_categories(d: dict, company: str | None = None) -> tuple[Category, ...]:
+    macros: dict[str, str] = {"COMPANY": company_pattern(company)}
     for name, val in d.get("macros", {}).items():
         macros[name] = _expand(val, macros)
     out = []
@@ -123,14 +143,15 @@ def sentence_spans(nt: NormText) -> list[tuple[int, int]]:
     return spans
 
 
-def find_red_flags(nt: NormText, kind: str | None = None,
-                   question: str | None = None) -> list[FlagHit]:
+def find_red_flags(nt: NormText, kind: str | None = None, question: str | None = None,
+                   company: str | None = None) -> list[FlagHit]:
     """All red-flag hits in an answer to a question of ``kind`` (None: any kind). ``question``
-    is the question's text; patterns under ``asked_patterns`` need it."""
+    is the question's text; patterns under ``asked_patterns`` need it. ``company`` is the name
+    of the employer the candidate is preparing for (see :func:`categories`)."""
     hits: list[FlagHit] = []
     text = nt.norm
     spans = sentence_spans(nt)
-    for cat in categories():
+    for cat in categories(company or None):
         if cat.kinds and kind is not None and kind not in cat.kinds:
             continue
         if cat.cancel_if is not None and cat.cancel_if.search(text):

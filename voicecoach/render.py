@@ -91,7 +91,9 @@ def result_renderable(r: dict, show_transcript: bool = True) -> Panel:
         parts.append(Text(f"warning: {w}", style="yellow"))
     title = Text.assemble((f" {r['overall']}/100 ", f"bold {score_style(r['overall'])}"),
                           f" {r['question_id']}: {r.get('question', '')} ")
-    return Panel(Group(*parts), title=title, title_align="left")
+    company = f" practising for {r['company']} " if r.get("company") else None
+    return Panel(Group(*parts), title=title, title_align="left", subtitle=company,
+                 subtitle_align="right")
 
 
 def print_result(r: dict, console: Console | None = None, show_transcript: bool = True

@@ -49,6 +49,9 @@ class Settings:
     # Report voice stretches with no recognised word as "(unrecognized)" fillers.
     unrecognized_as_fillers: bool = False
     semantic: SemanticMatcher | None = None
+    # The employer the candidate is preparing for: "I don't know much about <company>" is
+    # then flagged as not knowing the company (see redflags.categories).
+    company: str | None = None
 
 
 @dataclass
@@ -67,6 +70,7 @@ class ScoreResult:
     components: dict[str, float]
     tips: list[str]
     warnings: list[str] = field(default_factory=list)
+    company: str | None = None
 
     @property
     def filler_count(self) -> int:
@@ -123,7 +127,7 @@ class ScoreResult:
         counts: dict[str, int] = {}
         for it in filler_items:
             counts[it["text"]] = counts.get(it["text"], 0) + 1
-        return {
+        out = {
             "schema": SCHEMA,
             "question_id": self.question_id,
             "question": self.question,
@@ -149,6 +153,9 @@ class ScoreResult:
                       for w, (a, b) in zip(self.transcript.words,
                                            self.transcript.word_offsets(), strict=True)],
         }
+        if self.company:
+            out["company"] = self.company
+        return out
 
 
 def _fluency(rate: float) -> float:
@@ -183,7 +190,7 @@ def score_answer(question: Question, answer: Transcript | str,
     coverage = score_coverage(question, nt, settings.semantic)
     fillers = find_fillers(nt)
     unrec = list(tr.unrecognized) if settings.unrecognized_as_fillers else []
-    flags = find_red_flags(nt, question.kind, question.text)
+    flags = find_red_flags(nt, question.kind, question.text, settings.company)
     delivery = measure(tr, nt, settings.long_pause_s)
     words = delivery.words
     rate = 100.0 * (len(fillers) + len(unrec)) / words if words else 0.0
@@ -202,7 +209,8 @@ def score_answer(question: Question, answer: Transcript | str,
     result = ScoreResult(
         question_id=question.id, question=question.text, kind=question.kind, transcript=tr,
         nt=nt, coverage=coverage, fillers=fillers, unrecognized=unrec, red_flags=flags,
-        delivery=delivery, overall=overall, components=comp, tips=[], warnings=warnings)
+        delivery=delivery, overall=overall, components=comp, tips=[], warnings=warnings,
+        company=settings.company or None)
     from .tips import make_tips
 
     result.tips = make_tips(result)

@@ -7,6 +7,7 @@ import json
 import click
 
 from ..banks import find_question
+from .score import company_option
 
 model_option = click.option(
     "--model", "-m", default=None, envvar="VOICECOACH_MODEL",
@@ -43,14 +44,17 @@ def transcribe_cmd(audio: str, model: str | None, allow_download: bool, context:
 @click.option("--question", "-q", "question_id", required=True, help="Question id.")
 @model_option
 @download_option
+@company_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON result object.")
 def score_cmd(audio: str, bank: str | None, question_id: str, model: str | None,
-              allow_download: bool, as_json: bool) -> None:
+              allow_download: bool, company: str | None, as_json: bool) -> None:
     """Transcribe and score a recorded answer AUDIO to a question."""
     from ..pipeline import score_audio
+    from ..scoring import Settings
 
     _, q = find_question(question_id, bank)
-    d = score_audio(q, audio, model=model, allow_download=allow_download or None)
+    d = score_audio(q, audio, model=model, allow_download=allow_download or None,
+                    settings=Settings(company=company or None))
     d["audio"] = audio
     from ..history import record_answer_quietly, score_key, utc_iso
 

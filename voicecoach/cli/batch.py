@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..errors import UserError
+from .score import company_option
 
 
 @click.command("batch")
@@ -24,13 +25,15 @@ from ..errors import UserError
               help="Worker processes (default: 2 on 2+ cores).")
 @click.option("--force", is_flag=True, help="Rescore inputs that already have results.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@company_option
 def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None, bank: str,
               out: str, model: str | None, workers: int | None, force: bool,
-              quiet: bool) -> None:
+              quiet: bool, company: str | None) -> None:
     """Score many recordings: PATHS (files or folders) with --question, or --manifest.
 
     Results are saved as each file finishes; rerun the same command to resume after an
-    interruption. Exit code 1 if any input failed (see the error column)."""
+    interruption. Exit code 1 if any input failed (see the error column). A manifest may
+    add a 'company' column, which overrides --company for its row."""
     from ..batch import expand_inputs, read_manifest, run_batch
 
     if manifest and paths:
@@ -49,7 +52,7 @@ def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None
     progress_cb, stop = _progress(len(inputs)) if show else (None, lambda: None)
     try:
         s = run_batch(inputs, bank, out, model=model, workers=workers, force=force,
-                      on_progress=progress_cb)
+                      on_progress=progress_cb, company=company or None)
     except KeyboardInterrupt:
         stop()
         click.echo(f"Interrupted. Finished results are saved in {out}; run the same command "

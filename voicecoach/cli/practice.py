@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..banks import KINDS, load_bank
+from .score import company_option
 
 
 @click.command("practice")
@@ -37,11 +38,12 @@ from ..banks import KINDS, load_bank
               help="Where session folders go (default: the user data dir).")
 @click.option("--model", "-m", default=None, envvar="VOICECOACH_MODEL",
               help="Whisper model folder or size name (default: bundled tiny.en).")
+@company_option
 def practice_cmd(bank: str, question_ids: tuple[str, ...], count: int | None, shuffle: bool,
                  seed: int | None, kind: str | None, auto_stop: float, no_auto_stop: bool,
                  max_seconds: float, input_device: str | None, output_device: str | None,
                  voice: str | None, no_speak: bool, speak_feedback: bool, yes: bool,
-                 sessions_dir: str | None, model: str | None) -> None:
+                 sessions_dir: str | None, model: str | None, company: str | None) -> None:
     """Spoken rehearsal: hear a question, answer out loud, get scored feedback.
 
     While recording: Enter stops, r redoes, s skips, q quits. After feedback: m shows the
@@ -55,7 +57,7 @@ def practice_cmd(bank: str, question_ids: tuple[str, ...], count: int | None, sh
         input_device=input_device, output_device=output_device, voice=voice,
         speak=not no_speak, speak_feedback=speak_feedback,
         interactive=not yes and sys.stdin is not None and sys.stdin.isatty(),
-        sessions_dir=sessions_dir, model=model)
+        sessions_dir=sessions_dir, model=model, company=company or None)
     questions = pick_questions(b, opts)
     Practice(b, opts, record_history=_record).run(questions)
 

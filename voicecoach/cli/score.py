@@ -37,19 +37,26 @@ def read_text_input(source: str | None) -> str:
                         f"{e.start}); save it as UTF-8 and try again") from None
 
 
+company_option = click.option(
+    "--company", "-c", default=None, envvar="VOICECOACH_COMPANY", metavar="NAME",
+    help="The employer you are preparing for (env VOICECOACH_COMPANY): \"I don't know much "
+         "about NAME\" is then flagged as not knowing the company.")
+
+
 @click.command("score-text")
 @click.argument("textfile", required=False)
 @click.option("--bank", "-b", help="Bank id or path (default: search the bundled banks).")
 @click.option("--question", "-q", "question_id", required=True, help="Question id.")
+@company_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON result object.")
-def score_text(textfile: str | None, bank: str | None, question_id: str,
+def score_text(textfile: str | None, bank: str | None, question_id: str, company: str | None,
                as_json: bool) -> None:
     """Score a written or transcribed answer (TEXTFILE, or '-' / nothing for stdin)."""
-    from ..scoring import score_answer
+    from ..scoring import Settings, score_answer
 
     _, q = find_question(question_id, bank)
     text = read_text_input(textfile)
-    result = score_answer(q, text).to_dict()
+    result = score_answer(q, text, Settings(company=company or None)).to_dict()
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
