@@ -137,9 +137,13 @@ def resolve_device(spec: str | int | None, kind: Kind = "input") -> Device:
     """
     try:
         return _resolve(spec, kind, list_devices())
-    except AudioDeviceError:
-        refresh_devices()
-        return _resolve(spec, kind, list_devices())
+    except AudioDeviceError as first:
+        try:
+            refresh_devices()
+            devs = list_devices()
+        except AudioDeviceError:
+            raise first from None  # the miss is the news, not a failed re-scan
+    return _resolve(spec, kind, devs)
 
 
 def _resolve(spec: str | int | None, kind: Kind, devs: list[Device]) -> Device:
