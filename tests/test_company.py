@@ -67,6 +67,9 @@ def test_company_pattern_is_literal_and_normalised() -> None:
     assert re.fullmatch(company_pattern("AT&T"), "at t")
     assert re.fullmatch(company_pattern("C++ Labs (EU)"), NormText("c++ labs eu").norm)
     assert flags("I don't really know much about OpenAI.", "Open AI") == ["unprepared_company"]
+    for said in ("Procter & Gamble", "Procter and Gamble"):  # "&" is dropped or said "and"
+        for name in ("Procter & Gamble", "Procter and Gamble"):
+            assert flags(f"I don't know much about {said}.", name) == ["unprepared_company"]
 
 
 def test_score_text_company_option_and_env_var() -> None:
@@ -89,6 +92,21 @@ def test_score_text_company_option_and_env_var() -> None:
     table = runner.invoke(main, ["score-text", "-q", "why-company", "-c", "Northwind"],
                           input=text, env={"COLUMNS": "100"}).output
     assert "practising for Northwind" in table and "unprepared company" in table.lower()
+
+
+def test_reports_say_which_company_was_practised_for(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(main, ["score-text", "-q", "why-company", "-c", "Northwind & Co",
+                               "--json"], input="I don't know much about Northwind and Co.")
+    jsonl = tmp_path / "results.jsonl"
+    jsonl.write_text(res.output)
+    for fmt, name in (("md", "r.md"), ("html", "r.html")):
+        r = runner.invoke(main, ["report", str(jsonl), "--format", fmt,
+                                 "-o", str(tmp_path / name)])
+        assert r.exit_code == 0, r.output
+    md = (tmp_path / "r.md").read_text()
+    assert "(practising for Northwind \\& Co)" in md and "**I don't know much about" in md
+    assert "practising for Northwind &amp; Co" in (tmp_path / "r.html").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -94,10 +94,14 @@ def company_pattern(company: str | None) -> str:
     """The {COMPANY} macro: the name normalised like an answer, letter by letter with an
     optional space between letters, since a recogniser may split or join a name ("Northwind"
     / "north wind", "OpenAI" / "open ai"); NO_COMPANY when the name is empty."""
-    letters = (NormText(company).norm if company else "").replace(" ", "")
-    if not letters:
+    # "&" vanishes from a normalised answer but may be said as "and": either way matches.
+    parts = [NormText(p).norm.replace(" ", "")
+             for p in re.split(r"\s*&\s*|\s+and\s+", company or "", flags=re.IGNORECASE)]
+    parts = [p for p in parts if p]
+    if not parts:
         return NO_COMPANY
-    return "(?:" + " ?".join(re.escape(c) for c in letters) + ")\\b"
+    spelled = [" ?".join(re.escape(c) for c in p) for p in parts]
+    return "(?:" + "(?: ?and)? ?".join(spelled) + ")\\b"
 
 
 def compile_categories(d: dict, company: str | None = None) -> tuple[Category, ...]:

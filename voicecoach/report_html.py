@@ -196,6 +196,10 @@ def _charts(r: dict) -> str:
             + "</div></div>")
 
 
+def _company(r: dict | None) -> str:
+    return f" · practising for {esc(r['company'])}" if r and r.get("company") else ""
+
+
 def answer_html(a: Answer, audio_src: str | None, idx: int) -> str:
     sid = f"answer-{idx}"
     attempt = f" · attempt {a.attempt}" if a.attempt > 1 else ""
@@ -204,7 +208,8 @@ def answer_html(a: Answer, audio_src: str | None, idx: int) -> str:
                f'{a.result["overall"]}/100</span>' if a.result else
                f'<span class="small">{esc(a.status)}</span>')
             + f'<span class="small">{esc(a.label)}</span></div>'
-            + (f'<p class="muted">{esc(a.question)}</p>' if a.question else ""))
+            + (f'<p class="muted">{esc(a.question)}{_company(a.result)}</p>' if a.question
+               else ""))
     r = a.result
     missing = ("(typed answer: no audio)" if r is not None and a.audio_path is None
                and not is_timed(r) else "(audio not available)")

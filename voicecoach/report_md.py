@@ -62,7 +62,9 @@ def render_markdown(src: Source, history: dict | None = None) -> str:
         score = f" — {r['overall']}/100" if r else f" — {a.status}"
         lines += [f"## {a.n}. {md_escape(a.question_id)}{att}{score}", ""]
         if a.question:
-            lines += [f"> {md_escape(a.question)}", ""]
+            company = f" (practising for {md_escape(r['company'])})" if r and r.get("company") \
+                else ""
+            lines += [f"> {md_escape(a.question)}{company}", ""]
         if r is None:
             lines += [f"Not scored ({md_escape(a.status)})"
                       + (f": {md_escape(a.error)}" if a.error else "") + ".", ""]
