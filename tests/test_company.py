@@ -89,6 +89,8 @@ def test_score_text_company_option_and_env_var() -> None:
         assert f["category"] == "unprepared_company"
         assert f["text"] == "I don't know much about Northwind"
     assert "company" not in without and without["red_flags"] == []
+    blank = json.loads(runner.invoke(main, [*args, "--company", "  "], input=text).output)
+    assert "company" not in blank and blank["red_flags"] == []  # a blank name is no name
     table = runner.invoke(main, ["score-text", "-q", "why-company", "-c", "Northwind"],
                           input=text, env={"COLUMNS": "100"}).output
     assert "practising for Northwind" in table and "unprepared company" in table.lower()

@@ -53,6 +53,10 @@ class Settings:
     # then flagged as not knowing the company (see redflags.categories).
     company: str | None = None
 
+    def __post_init__(self) -> None:
+        # a blank name is no name (frozen: set through object)
+        object.__setattr__(self, "company", (self.company or "").strip() or None)
+
 
 @dataclass
 class ScoreResult:
@@ -210,7 +214,7 @@ def score_answer(question: Question, answer: Transcript | str,
         question_id=question.id, question=question.text, kind=question.kind, transcript=tr,
         nt=nt, coverage=coverage, fillers=fillers, unrecognized=unrec, red_flags=flags,
         delivery=delivery, overall=overall, components=comp, tips=[], warnings=warnings,
-        company=settings.company or None)
+        company=settings.company)
     from .tips import make_tips
 
     result.tips = make_tips(result)

@@ -54,7 +54,7 @@ def score_cmd(audio: str, bank: str | None, question_id: str, model: str | None,
 
     _, q = find_question(question_id, bank)
     d = score_audio(q, audio, model=model, allow_download=allow_download or None,
-                    settings=Settings(company=company or None))
+                    settings=Settings(company=company))
     d["audio"] = audio
     from ..history import record_answer_quietly, score_key, utc_iso
 

@@ -52,7 +52,7 @@ def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None
     progress_cb, stop = _progress(len(inputs)) if show else (None, lambda: None)
     try:
         s = run_batch(inputs, bank, out, model=model, workers=workers, force=force,
-                      on_progress=progress_cb, company=company or None)
+                      on_progress=progress_cb, company=company)
     except KeyboardInterrupt:
         stop()
         click.echo(f"Interrupted. Finished results are saved in {out}; run the same command "

@@ -57,7 +57,7 @@ def practice_cmd(bank: str, question_ids: tuple[str, ...], count: int | None, sh
         input_device=input_device, output_device=output_device, voice=voice,
         speak=not no_speak, speak_feedback=speak_feedback,
         interactive=not yes and sys.stdin is not None and sys.stdin.isatty(),
-        sessions_dir=sessions_dir, model=model, company=company or None)
+        sessions_dir=sessions_dir, model=model, company=company)
     questions = pick_questions(b, opts)
     Practice(b, opts, record_history=_record).run(questions)
 

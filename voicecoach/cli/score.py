@@ -39,6 +39,7 @@ def read_text_input(source: str | None) -> str:
 
 company_option = click.option(
     "--company", "-c", default=None, envvar="VOICECOACH_COMPANY", metavar="NAME",
+    callback=lambda _ctx, _param, value: (value or "").strip() or None,  # blank: none
     help="The employer you are preparing for (env VOICECOACH_COMPANY): \"I don't know much "
          "about NAME\" is then flagged as not knowing the company.")
 
@@ -56,7 +57,7 @@ def score_text(textfile: str | None, bank: str | None, question_id: str, company
 
     _, q = find_question(question_id, bank)
     text = read_text_input(textfile)
-    result = score_answer(q, text, Settings(company=company or None)).to_dict()
+    result = score_answer(q, text, Settings(company=company)).to_dict()
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
