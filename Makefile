@@ -1,15 +1,17 @@
-# voicecoach: `make demo` scores the bundled samples; `make test` runs the whole suite.
-# Both create .venv/ when missing and install what they need (system libraries too,
-# where apt is usable; otherwise they print the command to run).
+# voicecoach: `make demo` scores the bundled samples; `make check` lints, type-checks and runs
+# the fast tests; `make test` runs the whole suite. Each creates .venv/ when missing and
+# installs what it needs (system libraries too, where apt is usable; otherwise it prints the
+# command to run).
 
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-	&& echo $$p && break; done)
+	2>/dev/null && echo $$p && break; done 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+FAST := not audio and not browser and not slow
 
-.PHONY: demo test lint clean system-deps system-deps-test
+.PHONY: demo check test lint clean system-deps system-deps-test
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "voicecoach needs Python 3.11 or newer (python3.11+ not found)"; exit 1; }
@@ -26,13 +28,18 @@ system-deps-test:
 	@sh scripts/system-deps.sh test
 
 demo: system-deps $(VENV)/.installed
-	$(BIN)/python -m voicecoach.demo
+	$(BIN)/python samples/demo.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check voicecoach tests bench samples training
+	$(BIN)/ruff format --check voicecoach tests bench samples training
+	$(BIN)/mypy voicecoach
+
+check: lint
+	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 test: system-deps-test $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
-lint: $(VENV)/.installed
-	$(BIN)/ruff check voicecoach tests bench
-
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -29,9 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voicecoach.transcribe import normalize_filler  # noqa: E402
+from voicecoach.asr.transcribe import normalize_filler
 
 ROOT = Path(__file__).resolve().parents[1]
 UM_UH = {"um", "uh"}
@@ -133,9 +132,9 @@ def main() -> int:
         raise SystemExit(f"{manifest}: no such manifest; run .venv/bin/python "
                          "samples/make_samples.py first")
     samples = read_samples(manifest)
+    from voicecoach.answer import decode_context
+    from voicecoach.asr.transcribe import get_transcriber
     from voicecoach.banks import load_bank
-    from voicecoach.pipeline import decode_context
-    from voicecoach.transcribe import get_transcriber
 
     bank = load_bank("ml-engineer")
     load_before = os.getloadavg()[0]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from voicecoach.redflags import CATEGORIES, find_red_flags  # noqa: E402
-from voicecoach.textnorm import NormText  # noqa: E402
+from voicecoach.scoring.redflags import CATEGORIES, find_red_flags
+from voicecoach.scoring.textnorm import NormText
 
 
 @dataclass(frozen=True)

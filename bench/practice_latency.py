@@ -1,7 +1,7 @@
 """Benchmark: `voicecoach practice` time to feedback and time to the first spoken question.
 
 1. Feedback latency. A ~90 s spoken answer (piper voice) is played in real time into a
-   private PulseAudio null sink that `voicecoach practice` records from (tests/audio_rig.py).
+   private PulseAudio null sink that `voicecoach practice` records from (voicecoach.sound.virtual).
    The session file records `timing.feedback_latency_s` (recording stopped -> feedback ready)
    for each answer. Baseline, same run: transcribing the same 90 s file in one go after the
    fact (what the answer would cost without live transcription).
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from voicecoach.sound import virtual as audio_rig
+from voicecoach.tts.engines import render_piper_16k
 
-import audio_rig  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 VC = [sys.executable, "-m", "voicecoach"]
 
@@ -41,7 +41,7 @@ def long_answer(seconds: float = 90.0) -> np.ndarray:
     b = load_bank("ml-engineer")
     parts, total = [], 0.0
     for q in b.questions:
-        x = audio_rig.render_piper_16k(q.model_answer)
+        x = render_piper_16k(q.model_answer)
         parts += [x, np.zeros(int(0.6 * 16000), np.float32)]
         total += len(x) / 16000 + 0.6
         if total >= seconds:

@@ -17,9 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
 
-from asr_quality import normalize  # noqa: E402  (one normaliser for every WER figure)
+from asr_quality import normalize  (one normaliser for every WER figure)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from voicecoach.evaluation import evaluate, load_devset
+from voicecoach.scoring.evaluation import evaluate, load_devset
 
 ROOT = Path(__file__).resolve().parent.parent / "tests"
 

@@ -18,7 +18,7 @@ import time
 
 def per_answer_ms(rounds: int) -> tuple[float, float, int]:
     from voicecoach.banks import all_banks
-    from voicecoach.scoring import score_answer
+    from voicecoach.scoring.score import score_answer
 
     qs = [q for b in all_banks() for q in b.questions]
     texts = [(q, q.model_answer + " Um, it's, like, you know, I guarantee it.") for q in qs]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAIN = """
 import sys, time
 from faster_whisper import WhisperModel
-from voicecoach.models import resolve_model
+from voicecoach.asr.models import resolve_model
 model = WhisperModel(resolve_model(None).path, device="cpu", compute_type="int8")
 t0 = time.perf_counter()
 for f in sys.argv[1:]:
@@ -74,13 +74,13 @@ def run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, fl
 
 
 def audio_files(manifest: Path) -> list[Path]:
-    from voicecoach.batch import read_manifest
+    from voicecoach.batch.run import read_manifest
 
     return [i.path for i in read_manifest(manifest) if i.path.is_file()]
 
 
 def total_audio_s(files: list[Path]) -> float:
-    from voicecoach.audio import probe
+    from voicecoach.asr.audio import probe
 
     return sum(probe(f).duration_s for f in files)
 

@@ -34,7 +34,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 AUDIO_DIR = ROOT / "audio"
-sys.path.insert(0, str(ROOT.parent))
 
 TTS_RATE = 22050
 LEAD_S, TRAIL_S = 0.6, 0.8

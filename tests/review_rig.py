@@ -41,8 +41,8 @@ def scored_answers() -> tuple[Scored, ...]:
     precision-recall-f1 (speech.flac), each transcribed and scored for real."""
     import soundfile as sf
 
+    from voicecoach.answer import score_audio
     from voicecoach.banks import load_bank
-    from voicecoach.pipeline import score_audio
 
     bank = load_bank("ml-engineer")
     project = Path(_tmp.name) / "project.flac"
@@ -51,13 +51,13 @@ def scored_answers() -> tuple[Scored, ...]:
     for qid, audio in (("past-project", project),
                        ("cross-validation", FIXTURES / "filler.flac"),
                        ("precision-recall-f1", FIXTURES / "speech.flac")):
-        out.append(Scored(qid, audio, score_audio(bank.get(qid), audio)))
+        out.append(Scored(qid, audio, score_audio(bank.get(qid), audio).to_dict()))
     return tuple(out)
 
 
 def typed_result(question_id: str = "precision-recall-f1", text: str = SCRIPT_ANSWER) -> dict:
     from voicecoach.banks import load_bank
-    from voicecoach.scoring import score_answer
+    from voicecoach.scoring.score import score_answer
 
     return score_answer(load_bank("ml-engineer").get(question_id), text).to_dict()
 
@@ -89,7 +89,7 @@ def make_session(root: Path, sid: str = "2026-11-25T14-03-12-ml-engineer",
                         "clustering.", "attempt": 1, "audio": name, "started_at": started,
                         "status": "partial", "stop_reason": "interrupt", "timing": {},
                         "result": None, "error": None})
-    doc = {"schema": "voicecoach.session/1", "id": sid, "started_at": started,
+    doc = {"schema": "voicecoach.practice.session/1", "id": sid, "started_at": started,
            "ended_at": None if status == "running" else started, "status": status,
            "bank": "ml-engineer", "bank_path": "/x/ml-engineer.toml", "model": "tiny.en",
            "settings": {"auto_stop_s": 3.0}, "answers": answers}

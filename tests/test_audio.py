@@ -1,4 +1,4 @@
-"""voicecoach.audio on real files: every format decodes to the same 16 kHz mono signal."""
+"""voicecoach.asr.audio on real files: every format decodes to the same 16 kHz mono signal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voicecoach.audio import SAMPLE_RATE, AudioError, iter_audio, load_audio, probe
+from voicecoach.asr.audio import SAMPLE_RATE, AudioError, iter_audio, load_audio, probe
 
 FIX = Path(__file__).parent / "fixtures" / "audio"
 FORMATS = ["speech.wav", "speech.flac", "speech.mp3", "speech.opus.ogg", "speech.m4a",

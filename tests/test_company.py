@@ -24,8 +24,8 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from voicecoach.cli import main
-from voicecoach.redflags import NO_COMPANY, company_pattern, find_red_flags
-from voicecoach.textnorm import NormText
+from voicecoach.scoring.redflags import NO_COMPANY, company_pattern, find_red_flags
+from voicecoach.scoring.textnorm import NormText
 
 VC = [sys.executable, "-m", "voicecoach"]
 SCHEMA = json.loads(

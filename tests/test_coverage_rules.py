@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.banks import find_question
-from voicecoach.scoring import score_answer
-from voicecoach.textnorm import tokenize
+from voicecoach.scoring.score import score_answer
+from voicecoach.scoring.textnorm import tokenize
 
 
 def covered(qid: str, text: str) -> set[str]:

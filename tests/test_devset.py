@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.evaluation import evaluate, load_devset
+from voicecoach.scoring.evaluation import evaluate, load_devset
 
 HERE = Path(__file__).parent
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from voicecoach.fillers import find_fillers
-from voicecoach.redflags import find_red_flags
-from voicecoach.textnorm import NormText
+from voicecoach.scoring.fillers import find_fillers
+from voicecoach.scoring.redflags import find_red_flags
+from voicecoach.scoring.textnorm import NormText
 
 QU = "Do you have any questions for us?"
 AE = "Is there anything else you would like to add?"

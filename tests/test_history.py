@@ -11,20 +11,19 @@ import pytest
 import review_rig
 from click.testing import CliRunner
 
-from voicecoach import history
 from voicecoach.cli import main
-from voicecoach.history import (
+from voicecoach.history import db as history
+from voicecoach.history.db import HistoryCorrupt, HistoryLocked, db_path
+from voicecoach.history.rebuild import rebuild
+from voicecoach.history.record import (
     Entry,
-    HistoryCorrupt,
-    HistoryLocked,
-    db_path,
     import_path,
     record_answer,
     record_entries,
     record_results_quietly,
 )
-from voicecoach.history_rebuild import rebuild
-from voicecoach.history_trends import question_detail, trends
+from voicecoach.history.trends import question_detail, trends
+from voicecoach.scoring.result import ResultFormatError
 
 WEAK = "Precision is about errors, I guess."
 STRONG = ("Precision is the share of predicted positives that really are positive. Recall is "
@@ -82,7 +81,7 @@ def test_record_is_idempotent_and_trends_show_progress(home):
 def test_a_write_is_all_or_nothing(home):
     good = review_rig.typed_result()
     bad = {"question_id": "x", "overall": 50}  # no coverage: fails half-way through
-    with pytest.raises(KeyError):
+    with pytest.raises(ResultFormatError):
         record_entries([Entry(good, "score", "1", "2026-11-01"),
                         Entry(bad, "score", "2", "2026-11-01")])
     assert _count() == 0

@@ -16,7 +16,7 @@ FIX = Path(__file__).parent / "fixtures" / "audio"
 
 @pytest.mark.slow
 def test_three_hour_file_in_bounded_memory(tmp_path: Path) -> None:
-    from voicecoach.audio import load_audio
+    from voicecoach.asr.audio import load_audio
 
     speech = load_audio(FIX / "filler.flac")
     path = tmp_path / "three-hours.flac"

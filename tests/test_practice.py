@@ -39,7 +39,7 @@ def _session(root: Path) -> tuple[Path, dict]:
 
 
 def _transcribe(samples: np.ndarray) -> str:
-    from voicecoach.transcribe import get_transcriber
+    from voicecoach.asr.transcribe import get_transcriber
 
     return get_transcriber().transcribe(samples.astype(np.float32)).text.lower()
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.audio
 RECORD = """
 import json, sys, threading, time
 import numpy as np
-from voicecoach.recorder import Recorder
+from voicecoach.sound.recorder import Recorder
 args = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {ARGS}
 chunks, iterated = [], []
 rec = Recorder(args.pop("path"), on_chunk=lambda c: chunks.append(
@@ -125,8 +125,8 @@ def test_muted_mic_is_flagged(alsa_rig, tmp_path):
 
 def test_unknown_device_is_a_clear_one_line_error(alsa_rig):
     code = """
-from voicecoach.recorder import Recorder
-from voicecoach.devices import AudioDeviceError
+from voicecoach.sound.recorder import Recorder
+from voicecoach.sound.devices import AudioDeviceError
 for spec in ("no such microphone", 97):
     try:
         Recorder(None, device=spec).start()
@@ -149,7 +149,7 @@ def test_a_device_that_appears_after_start_up_is_found(alsa_rig):
     alsa_rig.conf.write_text("# no devices yet\n")
     code = f"""
 import os, pathlib, time
-from voicecoach.devices import list_devices, resolve_device
+from voicecoach.sound.devices import list_devices, resolve_device
 before = [d.name for d in list_devices()]
 conf = pathlib.Path({str(alsa_rig.conf)!r})
 conf.write_text({full!r})
@@ -171,7 +171,7 @@ import ctypes.util
 real = ctypes.util.find_library
 ctypes.util.find_library = lambda name: None if "portaudio" in name else real(name)
 import sys; sys.modules.pop("_sounddevice_data", None)
-from voicecoach.devices import AudioDeviceError, list_devices
+from voicecoach.sound.devices import AudioDeviceError, list_devices
 try:
     list_devices()
 except AudioDeviceError as exc:
@@ -186,7 +186,7 @@ def test_auto_stop_after_trailing_silence_in_real_time(pulse_rig, answer_wav, an
     auto_stop = 1.5
     code = """
 import json, subprocess, time
-from voicecoach.recorder import Recorder
+from voicecoach.sound.recorder import Recorder
 rec = Recorder(None, device="vpulse", auto_stop_s=AUTO_STOP, max_seconds=30).start()
 time.sleep(0.3)
 play = subprocess.Popen(["paplay", "--device=vmic", WAV])
@@ -208,7 +208,7 @@ print(json.dumps(dict(lag=time.monotonic() - speech_end_wall, stopped_by=res.sto
 def test_muted_flag_shows_within_a_second_in_real_time(pulse_rig):
     code = """
 import json, time
-from voicecoach.recorder import Recorder
+from voicecoach.sound.recorder import Recorder
 rec = Recorder(None, device="vpulse", auto_stop_s=None, max_seconds=30).start()
 t0 = time.monotonic()
 while not rec.muted and time.monotonic() - t0 < 5:

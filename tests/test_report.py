@@ -14,8 +14,9 @@ import review_rig
 from click.testing import CliRunner
 
 from voicecoach.cli import main
-from voicecoach.report import write_report
-from voicecoach.report_html import transcript_html
+from voicecoach.review.html import transcript_html
+from voicecoach.review.report import write_report
+from voicecoach.scoring.result import Result
 
 pytest.importorskip("piper")
 
@@ -61,7 +62,7 @@ def test_transcript_marks_match_the_json_spans():
     for s in review_rig.scored_answers():
         r = s.result
         p = Marks()
-        p.feed(transcript_html(r))
+        p.feed(transcript_html(Result.from_dict(r)))
         assert p.all_text == r["transcript"]
         want = review_rig.marked_spans(r)
         assert set(p.text) == set(want)
@@ -82,7 +83,7 @@ def test_overlapping_marks_are_split_and_still_exact():
                            "why": "w", "instead": "i", "start": None, "end": None,
                            "char_start": a, "char_end": b})
     p = Marks()
-    p.feed(transcript_html(r))
+    p.feed(transcript_html(Result.from_dict(r)))
     assert p.all_text == r["transcript"]
     for k, (x, y) in review_rig.marked_spans(r).items():
         assert p.text[k] == r["transcript"][x:y]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import review_rig
 
-from voicecoach.report import write_report
+from voicecoach.review.report import write_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from voicecoach.cli import main
-from voicecoach.report_data import load_source
-from voicecoach.review import plain_marked, print_review
+from voicecoach.review.source import load_source
+from voicecoach.review.terminal import plain_marked, print_review
+from voicecoach.scoring.result import Result
 
 pytest.importorskip("piper")
 
@@ -26,7 +27,7 @@ def home(tmp_path, monkeypatch):
 def test_plain_marks_wrap_exactly_the_json_spans():
     for s in review_rig.scored_answers():
         r = s.result
-        out = plain_marked(r)
+        out = plain_marked(Result.from_dict(r))
         # removing the marks gives the transcript back
         assert out.replace("!!", "").replace("[", "").replace("]", "").replace(
             "{", "").replace("}", "") == r["transcript"]

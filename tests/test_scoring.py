@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from voicecoach.banks import find_question
-from voicecoach.scoring import score_answer
+from voicecoach.scoring.score import score_answer
 from voicecoach.transcript import Transcript, Word
 
 SCHEMA = json.loads(

@@ -16,7 +16,7 @@ import pytest
 import soundfile as sf
 from audio_rig import RATE, last_json, run_python
 
-from voicecoach.speech import PrintSpeaker, make_speaker, speak_to_file, split_sentences
+from voicecoach.tts import PrintSpeaker, make_speaker, speak_to_file, split_sentences
 
 QUESTION = ("Walk me through how you would design a rate limiter for a public API. "
             "Which trade-offs matter most, and how would you test it under load? "
@@ -28,7 +28,7 @@ STOP = {"a", "an", "the", "you", "for", "and", "it", "how", "would", "what", "me
 SAY = """
 import json, time
 t0 = time.perf_counter()
-from voicecoach.speech import make_speaker
+from voicecoach.tts import make_speaker
 speaker = make_speaker(VOICE, "vcout", True)
 t1 = time.perf_counter()
 speaker.say(TEXT)
@@ -44,7 +44,7 @@ def say_snippet(voice: str | None, text: str) -> str:
 def transcribe(samples: np.ndarray) -> str:
     """Transcript of 16 kHz float32 audio with the project's transcriber (tiny.en)."""
     try:
-        from voicecoach.transcribe import get_transcriber
+        from voicecoach.asr.transcribe import get_transcriber
     except ImportError:  # transcriber not there: faster-whisper with the bundled model
         import os
 
@@ -133,7 +133,7 @@ def test_pyttsx3_driver_path_renders_every_sentence(espeak_cli_voiced, alsa_rig)
     code = """
 import json
 import numpy as np
-from voicecoach.tts import Pyttsx3Speaker
+from voicecoach.tts.engines import Pyttsx3Speaker
 speaker = Pyttsx3Speaker()
 audio = speaker.render(QUESTION)
 np.save(OUT, audio.samples)
@@ -190,7 +190,7 @@ def test_print_fallback_says_once_why_speech_is_off():
 @pytest.mark.audio
 def test_unknown_output_device_falls_back_to_printing_with_the_reason(alsa_rig):
     code = """
-from voicecoach.speech import make_speaker
+from voicecoach.tts import make_speaker
 s = make_speaker(None, "no such speaker", True)
 print(s.name)
 s.say("Why this role?")
@@ -206,7 +206,7 @@ s.say("Why this role?")
 @pytest.mark.audio
 def test_missing_piper_model_falls_back_to_espeak_with_the_reason(alsa_rig, tmp_path):
     code = f"""
-from voicecoach.speech import make_speaker
+from voicecoach.tts import make_speaker
 s = make_speaker({str(tmp_path / "nope.onnx")!r}, "vcout", True)
 print(s.name); print(s.reason)
 """
@@ -221,7 +221,7 @@ def test_say_blocks_for_playback_and_stop_cuts_it_short(pulse_rig):
     thread ends a long question early."""
     code = """
 import json, threading, time
-from voicecoach.speech import make_speaker
+from voicecoach.tts import make_speaker
 s = make_speaker(None, "vpulse", True)
 if s.name != "espeak-ng":
     raise SystemExit(f"fell back to {s.name}: {s.reason}")

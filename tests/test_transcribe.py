@@ -12,22 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.asr_guards import (
+from voicecoach.asr.audio import SAMPLE_RATE, AudioError, load_audio
+from voicecoach.asr.guards import (
     drop_stock_endings,
-    fix_misheard_fillers,
+    find_problems,
     keep_fillers,
     long_words,
-)
-from voicecoach.audio import SAMPLE_RATE, AudioError, load_audio
-from voicecoach.models import ModelError, embedded_model_dir, resolve_model
-from voicecoach.transcribe import (
-    Transcriber,
-    find_problems,
-    get_transcriber,
     normalize_filler,
     uncovered_runs,
-    vad_stretches,
 )
+from voicecoach.asr.models import ModelError, embedded_model_dir, resolve_model
+from voicecoach.asr.transcribe import Transcriber, get_transcriber
+from voicecoach.asr.vad import vad_stretches
 from voicecoach.transcript import Word
 
 pytestmark = pytest.mark.audio
@@ -41,6 +37,11 @@ FORMATS = ["speech.wav", "speech.flac", "speech.mp3", "speech.opus.ogg", "speech
 
 def words_of(text: str) -> list[str]:
     return re.sub(r"[^\w\s'-]", " ", text.lower()).split()
+
+
+def bare_words(text: str) -> list[str]:
+    """Words with hyphens split ("cross-validation" = "cross validation": not a word error)."""
+    return words_of(text.replace("-", " "))
 
 
 def overlap(ref: list[str], hyp: list[str]) -> float:
@@ -124,29 +125,28 @@ def test_guard_detects_dropped_words_and_repair_restores_them(tr: Transcriber) -
     audio = load_audio(FIX / "filler.flac")
     full = tr.transcribe(audio)
     speech = vad_stretches(audio)
-    assert find_problems(full.words, speech, None, full.duration) == []
+    assert find_problems(full.words, speech, None) == []
     kept = full.words[: len(full.words) // 3]  # as if the decoder stopped early, silently
-    problems = find_problems(kept, speech, None, full.duration)
-    assert any(p.startswith("low-coverage") for p in problems)
+    problems = find_problems(kept, speech, None)
+    assert any(p.kind == "low-coverage" for p in problems)
     runs = uncovered_runs(kept, speech)
     assert runs and runs[0][0] >= kept[-1].end
     repaired, added = tr._repair(audio, kept, runs)
     assert added >= 3
-    assert overlap(words_of(full.text), words_of(" ".join(w.text for w in repaired))) >= 0.8
+    assert overlap(bare_words(full.text), bare_words(" ".join(w.text for w in repaired))) >= 0.8
 
 
 def test_guard_detects_loops_prompt_echo_and_invented_words() -> None:
     speech = [(0.0, 3.0)]
     loop_text = "so the model so the model so the model so the model"
     loop = [Word(t, i * 0.3, i * 0.3 + 0.25) for i, t in enumerate(loop_text.split())]
-    assert any(p.startswith("repeat") for p in find_problems(loop, speech, None, 4.0))
+    assert any(p.kind == "repeat" for p in find_problems(loop, speech, None))
     echo_text = "okay here's what i'm like thinking"
     echo = [Word(t, i * 0.3, i * 0.3 + 0.2) for i, t in enumerate(echo_text.split())]
     prompt = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
-    assert "prompt-echo" in find_problems(echo, speech, prompt, 4.0)
+    assert "prompt-echo" in [p.kind for p in find_problems(echo, speech, prompt)]
     late = [Word("fine", 0.5, 1.0), Word("so", 6.0, 6.2), Word("lets", 6.2, 6.5)]
-    assert any(p.startswith("words-outside-speech") for p in find_problems(late, speech, None,
-                                                                             8.0))
+    assert any(p.kind == "words-outside-speech" for p in find_problems(late, speech, None))
 
 
 def test_filler_spellings_normalised_not_dropped() -> None:
@@ -184,7 +184,7 @@ def test_download_failure_offline_is_one_clear_line(tmp_path: Path) -> None:
     env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_CACHE": str(tmp_path),
            "VOICECOACH_ALLOW_DOWNLOAD": "1"}
     env.pop("VOICECOACH_MODEL_DIR", None)
-    code = ("from voicecoach.models import resolve_model, ModelError\n"
+    code = ("from voicecoach.asr.models import resolve_model, ModelError\n"
             "try:\n    resolve_model('small')\nexcept ModelError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120)
@@ -217,8 +217,8 @@ def test_a_word_swallowing_seconds_of_speech_is_caught_and_repaired(tr: Transcri
     end = len(audio) / SAMPLE_RATE
     broken = first[:-1] + [Word(first[-1].text, first[-1].start, end - 0.2, 0.8)]
     assert long_words(broken, stretches) == [broken[-1]]
-    problems = find_problems(broken, stretches, None, end)
-    assert any(p.startswith("long-word") for p in problems), problems
+    problems = find_problems(broken, stretches, None)
+    assert any(p.kind == "long-word" for p in problems), problems
     runs = uncovered_runs(broken, stretches)
     assert runs and runs[0][0] < len(speech) / SAMPLE_RATE + 1.5 and runs[-1][1] > end - 3.5
     repaired, added = tr._repair(audio, broken, runs)
@@ -266,16 +266,6 @@ def test_fillers_of_the_prompted_pass_survive_a_safe_redecode() -> None:
              Word("uh", 1.2, 1.4), Word("model", 1.5, 1.8)]
     merged = keep_fillers(safe, first)
     assert [w.text for w in merged] == ["So", "um,", "the", "model"]  # "uh" overlaps "model"
-
-
-def test_sentence_initial_im_comma_is_respelled_um() -> None:
-    def ws(text: str) -> list[Word]:
-        return [Word(t, i * 0.3, i * 0.3 + 0.25) for i, t in enumerate(text.split())]
-
-    fixed, n = fix_misheard_fillers(ws("I'm, you detect it. A, precision is high."))
-    assert n == 2 and [w.text for w in fixed][:1] == ["Um,"] and fixed[4].text == "Uh,"
-    for keep in ("I'm, like, a tech person.", "So I'm, you know.", "I'm sure. It is a, b."):
-        assert fix_misheard_fillers(ws(keep)) == (ws(keep), 0), keep
 
 
 def test_an_unlikely_invented_last_sentence_is_dropped() -> None:

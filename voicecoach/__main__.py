@@ -1,3 +1,3 @@
-from .cli import run
+from voicecoach.cli import run
 
 run()

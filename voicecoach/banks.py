@@ -6,11 +6,12 @@ any problem raises :class:`BankError`, which names the file, the question id and
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UserError
+from voicecoach.errors import UserError
 
 KINDS = ("technical", "behavioral", "closing")
 RED_FLAG_CATEGORIES = (
@@ -33,6 +34,25 @@ class BankError(UserError, ValueError):
         if field_name:
             where += f", field '{field_name}'"
         super().__init__(f"{where}: {message}")
+
+
+class QuestionNotFound(UserError, KeyError):
+    """No question with this id in the banks searched; the message names the closest ids."""
+
+    def __init__(self, question_id: str, banks: list[Bank], searched_all: bool = False
+                 ) -> None:
+        ids = [q.id for b in banks for q in b.questions]
+        close = difflib.get_close_matches(question_id, ids, n=3, cutoff=0.6)
+        where = "the bundled banks" if searched_all or not banks else f"bank '{banks[0].id}'"
+        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+                else f"{len(ids)} questions there")
+        see = "voicecoach questions list" + ("" if searched_all or not banks
+                                             else f" --bank {banks[0].id}")
+        super().__init__(f"no question '{question_id}' in {where} ({hint}); see '{see}'")
+        self.question_id = question_id
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -71,15 +91,11 @@ class Bank:
         self._index.update({q.id: q for q in self.questions})
 
     def get(self, question_id: str) -> Question:
+        """The question with this id; :class:`QuestionNotFound` (one line) otherwise."""
         try:
             return self._index[question_id]
         except KeyError:
-            known = ", ".join(q.id for q in self.questions[:8])
-            more = ", ..." if len(self.questions) > 8 else ""
-            raise KeyError(
-                f"no question '{question_id}' in bank '{self.id}' "
-                f"(known: {known}{more}; see 'voicecoach questions list --bank {self.id}')"
-            ) from None
+            raise QuestionNotFound(question_id, [self]) from None
 
     def __contains__(self, question_id: object) -> bool:
         return question_id in self._index
@@ -218,20 +234,10 @@ def all_banks() -> list[Bank]:
     return [load_bank(p) for p in bundled_banks()]
 
 
-class QuestionNotFound(UserError, KeyError):
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
-
-
 def find_question(question_id: str, bank: str | Path | None = None) -> tuple[Bank, Question]:
     """Find a question by id in ``bank``, or in any bundled bank when ``bank`` is None."""
     banks = [load_bank(bank)] if bank is not None else all_banks()
     for b in banks:
         if question_id in b:
             return b, b.get(question_id)
-    where = f"bank '{banks[0].id}'" if bank is not None else "the bundled banks"
-    known = ", ".join(q.id for b in banks for q in b.questions)
-    if len(known) > 200:
-        known = known[:200].rsplit(",", 1)[0] + ", ..."
-    raise QuestionNotFound(f"no question '{question_id}' in {where} (known: {known}); "
-                           "see 'voicecoach questions list'")
+    raise QuestionNotFound(question_id, banks, searched_all=bank is None)

@@ -11,12 +11,35 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
-from .errors import UserError
+from voicecoach.errors import UserError
 
 APP = "voicecoach"
+
+
+def package_text(name: str) -> str:
+    """A data file shipped inside the package (``voicecoach/data/NAME``), as text."""
+    return resources.files("voicecoach").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def now_iso() -> str:
+    """The current time in UTC, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def utc_iso(ts: str | datetime | None) -> str:
+    """An ISO 8601 time in UTC (naive times are taken as local); now when None or bad."""
+    if isinstance(ts, str):
+        try:
+            ts = datetime.fromisoformat(ts.strip())
+        except ValueError:
+            ts = None
+    if not isinstance(ts, datetime):
+        ts = datetime.now(UTC)
+    return ts.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def data_dir() -> Path:
@@ -72,30 +95,11 @@ def atomic_write_json(path: str | os.PathLike, obj: object, indent: int | None =
     atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is renamed to ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                               suffix=suffix or path.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
+def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20, h=None) -> str:
+    """SHA-256 of a file's bytes, read in blocks (``h``: a hash object to feed instead)."""
+    h = h or hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
 
-
-def read_json(path: str | os.PathLike) -> object:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)

@@ -11,13 +11,13 @@ import sys
 
 import click
 
-from ..errors import UserError
+from voicecoach.errors import UserError
 
 
 class VoicecoachGroup(click.Group):
     """Turns user errors and Ctrl-C into one line and an exit code, never a traceback."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except UserError as e:
@@ -60,12 +60,12 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import audio as _a
-    from . import batch as _b
-    from . import practice as _p
-    from . import questions as _q
-    from . import review as _r
-    from . import score as _s
+    from voicecoach.cli import audio as _a
+    from voicecoach.cli import batch as _b
+    from voicecoach.cli import practice as _p
+    from voicecoach.cli import questions as _q
+    from voicecoach.cli import review as _r
+    from voicecoach.cli import score as _s
 
     for mod in (_q, _s, _a, _b, _p, _r):
         for cmd in mod.COMMANDS:

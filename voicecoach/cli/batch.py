@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..errors import UserError
-from .score import company_option
+from voicecoach.cli.options import bank_option, company_option, history_option, model_option
+from voicecoach.errors import UserError
 
 
 @click.command("batch")
@@ -15,26 +15,25 @@ from .score import company_option
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=str),
               help="CSV with columns audio,question (paths relative to the CSV).")
 @click.option("--question", "-q", help="Question id for every file given as PATHS.")
-@click.option("--bank", "-b", default="ml-engineer", show_default=True,
-              help="Bank id or path.")
+@bank_option
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Folder for results.jsonl, summary.csv and index.html.")
-@click.option("--model", "-m", default=None, envvar="VOICECOACH_MODEL",
-              help="Whisper model folder or size name (default: bundled tiny.en).")
+@model_option
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: 2 on 2+ cores).")
 @click.option("--force", is_flag=True, help="Rescore inputs that already have results.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @company_option
-def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None, bank: str,
-              out: str, model: str | None, workers: int | None, force: bool,
-              quiet: bool, company: str | None) -> None:
+@history_option(default=True)
+def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None,
+              bank: str | None, out: str, model: str | None, workers: int | None,
+              force: bool, quiet: bool, company: str | None, history: bool) -> None:
     """Score many recordings: PATHS (files or folders) with --question, or --manifest.
 
     Results are saved as each file finishes; rerun the same command to resume after an
     interruption. Exit code 1 if any input failed (see the error column). A manifest may
     add a 'company' column, which overrides --company for its row."""
-    from ..batch import expand_inputs, read_manifest, run_batch
+    from voicecoach.batch import expand_inputs, read_manifest, run_batch
 
     if manifest and paths:
         raise UserError("give either --manifest or PATHS, not both")
@@ -52,16 +51,13 @@ def batch_cmd(paths: tuple[str, ...], manifest: str | None, question: str | None
     progress_cb, stop = _progress(len(inputs)) if show else (None, lambda: None)
     try:
         s = run_batch(inputs, bank, out, model=model, workers=workers, force=force,
-                      on_progress=progress_cb, company=company)
+                      on_progress=progress_cb, company=company, history=history)
     except KeyboardInterrupt:
         stop()
         click.echo(f"Interrupted. Finished results are saved in {out}; run the same command "
                    "again to resume.", err=True)
         sys.exit(130)
     stop()
-    from ..history import import_quietly
-
-    import_quietly(out)
     rate = f", {s.audio_s / s.wall_s:.1f}x real time" if s.wall_s and s.audio_s else ""
     click.echo(f"{s.done} scored, {s.skipped} already done, {s.failed} failed "
                f"({s.audio_s / 60:.1f} min of audio in {s.wall_s:.1f} s{rate}). "

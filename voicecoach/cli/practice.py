@@ -6,13 +6,20 @@ import sys
 
 import click
 
-from ..banks import KINDS, load_bank
-from .score import company_option
+from voicecoach.banks import KINDS, find_question, load_bank
+from voicecoach.cli.options import (
+    bank_option,
+    company_option,
+    history_option,
+    model_option,
+    sessions_option,
+)
+
+DEFAULT_BANK = "ml-engineer"
 
 
 @click.command("practice")
-@click.option("--bank", "-b", default="ml-engineer", show_default=True,
-              help="Bank id or path.")
+@bank_option
 @click.option("--question", "-q", "question_ids", multiple=True,
               help="Question id to practise (repeat for several).")
 @click.option("--count", "-n", type=click.IntRange(1, 500), default=None,
@@ -34,23 +41,26 @@ from .score import company_option
 @click.option("--speak-feedback", is_flag=True, help="Read a short summary aloud.")
 @click.option("--yes", "-y", is_flag=True,
               help="Non-interactive: no key prompts (also when stdin is not a terminal).")
-@click.option("--sessions-dir", type=click.Path(file_okay=False), default=None,
-              help="Where session folders go (default: the user data dir).")
-@click.option("--model", "-m", default=None, envvar="VOICECOACH_MODEL",
-              help="Whisper model folder or size name (default: bundled tiny.en).")
+@sessions_option
+@model_option
 @company_option
-def practice_cmd(bank: str, question_ids: tuple[str, ...], count: int | None, shuffle: bool,
+@history_option(default=True)
+def practice_cmd(bank: str | None, question_ids: tuple[str, ...], count: int | None, shuffle: bool,
                  seed: int | None, kind: str | None, auto_stop: float, no_auto_stop: bool,
                  max_seconds: float, input_device: str | None, output_device: str | None,
                  voice: str | None, no_speak: bool, speak_feedback: bool, yes: bool,
-                 sessions_dir: str | None, model: str | None, company: str | None) -> None:
+                 sessions_dir: str | None, model: str | None, company: str | None,
+                 history: bool) -> None:
     """Spoken rehearsal: hear a question, answer out loud, get scored feedback.
 
     While recording: Enter stops, r redoes, s skips, q quits. After feedback: m shows the
     model answer, a tries again. Ctrl-C keeps everything recorded so far."""
-    from ..practice import Practice, PracticeOptions, pick_questions
+    from voicecoach.practice.loop import Practice, PracticeOptions, pick_questions
 
-    b = load_bank(bank)
+    if bank is None and question_ids:
+        b, _ = find_question(question_ids[0])  # the bank of the first question
+    else:
+        b = load_bank(bank or DEFAULT_BANK)
     opts = PracticeOptions(
         question_ids=list(question_ids), count=count, shuffle=shuffle, kind=kind, seed=seed,
         auto_stop_s=None if no_auto_stop else auto_stop, max_seconds=max_seconds,
@@ -59,16 +69,7 @@ def practice_cmd(bank: str, question_ids: tuple[str, ...], count: int | None, sh
         interactive=not yes and sys.stdin is not None and sys.stdin.isatty(),
         sessions_dir=sessions_dir, model=model, company=company)
     questions = pick_questions(b, opts)
-    Practice(b, opts, record_history=_record).run(questions)
-
-
-def _record(session, answer: dict) -> None:
-    from ..history import practice_key, record_answer_quietly
-
-    record_answer_quietly(answer["result"], "practice",
-                          practice_key(session.id, answer["n"], answer["attempt"]),
-                          answer["started_at"], audio_path=session.folder / answer["audio"],
-                          session_id=session.id, origin=session.folder)
+    Practice(b, opts, history=history).run(questions)
 
 
 @click.command("devices")
@@ -78,7 +79,7 @@ def devices_cmd(as_json: bool) -> None:
     import json
     from dataclasses import asdict
 
-    from ..devices import list_devices
+    from voicecoach.sound.devices import list_devices
 
     devs = list_devices()
     if as_json:

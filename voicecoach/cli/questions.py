@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from ..banks import KINDS, BankError, all_banks, find_question, load_bank
+from voicecoach.banks import KINDS, BankError, all_banks, find_question, load_bank
+from voicecoach.cli.options import bank_option
 
 
 @click.group("questions")
@@ -16,7 +17,7 @@ def questions() -> None:
 
 
 @questions.command("list")
-@click.option("--bank", "-b", help="Bank id or path (default: every bundled bank).")
+@bank_option
 @click.option("--kind", type=click.Choice(KINDS), help="Only questions of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines: one per question.")
 def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
@@ -39,7 +40,7 @@ def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
 
 @questions.command("show")
 @click.argument("question_id")
-@click.option("--bank", "-b", help="Bank id or path (default: search the bundled banks).")
+@bank_option
 @click.option("--rubric", is_flag=True, help="Also show the key points and their phrases.")
 @click.option("--answer", is_flag=True, help="Also show the model answer (best after a try).")
 @click.option("--json", "as_json", is_flag=True, help="Print the question as JSON.")
@@ -48,7 +49,7 @@ def show_cmd(question_id: str, bank: str | None, rubric: bool, answer: bool,
     """Show one question: text, kind and hint; the rubric and model answer on request."""
     b, q = find_question(question_id, bank)
     if as_json:
-        d = {"bank": b.id, "id": q.id, "kind": q.kind, "text": q.text, "hint": q.hint,
+        d: dict[str, object] = {"bank": b.id, "id": q.id, "kind": q.kind, "text": q.text, "hint": q.hint,
              "topic": q.topic, "watch": list(q.watch)}
         if rubric:
             d["points"] = [{"id": p.id, "label": p.label, "phrases": list(p.phrases),

@@ -7,7 +7,7 @@ import json
 
 import click
 
-SESSIONS_HELP = "Sessions folder (default: the user data dir's sessions/)."
+from voicecoach.cli.options import sessions_option
 
 
 def _warn(lines: list[str]) -> None:
@@ -17,14 +17,14 @@ def _warn(lines: list[str]) -> None:
 
 @click.command("review")
 @click.argument("target", required=False)
-@click.option("--sessions-dir", type=click.Path(file_okay=False), help=SESSIONS_HELP)
+@sessions_option
 def review_cmd(target: str | None, sessions_dir: str | None) -> None:
     """Read a session's answers with their marks and figures in the terminal.
 
     TARGET: a session folder or id, or a batch results.jsonl (default: the latest
     session)."""
-    from ..report_data import load_source
-    from ..review import print_review
+    from voicecoach.review.source import load_source
+    from voicecoach.review.terminal import print_review
 
     src = load_source(target, sessions_dir)
     _warn(src.warnings)
@@ -41,7 +41,7 @@ def review_cmd(target: str | None, sessions_dir: str | None) -> None:
               help="Put the audio inside the HTML file (bigger, but can be moved alone).")
 @click.option("--history", "with_history", is_flag=True,
               help="Add progress over time; without TARGET, write only the progress report.")
-@click.option("--sessions-dir", type=click.Path(file_okay=False), help=SESSIONS_HELP)
+@sessions_option
 def report_cmd(target: str | None, output: str | None, fmt: str, embed_audio: bool,
                with_history: bool, sessions_dir: str | None) -> None:
     """Write a report of a session or batch: transcripts with marks (click a word to hear
@@ -49,7 +49,7 @@ def report_cmd(target: str | None, output: str | None, fmt: str, embed_audio: bo
 
     TARGET: a session folder or id, or a batch results.jsonl (default: the latest
     session)."""
-    from ..report import write_report
+    from voicecoach.review.report import write_report
 
     out = write_report(target, output, fmt=fmt, embed_audio=embed_audio,
                        history=with_history, sessions=sessions_dir,
@@ -65,15 +65,15 @@ def report_cmd(target: str | None, output: str | None, fmt: str, embed_audio: bo
               help="Recreate the database from the session folders (and known batches).")
 @click.option("--import", "imports", multiple=True, type=click.Path(exists=True),
               metavar="PATH", help="Add a session folder or batch results.jsonl (repeatable).")
-@click.option("--sessions-dir", type=click.Path(file_okay=False), help=SESSIONS_HELP)
+@sessions_option
 def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: tuple[str, ...],
                 sessions_dir: str | None) -> None:
     """Trends over every scored answer: score, fillers, pace and red flags per week and per
     question (stored in history.sqlite in the user data dir)."""
-    from ..errors import UserError
-    from ..history import db_path, import_path
-    from ..history_rebuild import rebuild as do_rebuild
-    from ..history_trends import question_detail, trends
+    from voicecoach.errors import UserError
+    from voicecoach.history import db_path, import_path
+    from voicecoach.history.rebuild import rebuild as do_rebuild
+    from voicecoach.history.trends import question_detail, trends
 
     if rebuild:
         s = do_rebuild(sessions_dir)
@@ -95,7 +95,7 @@ def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: 
         if as_json:
             click.echo(json.dumps(d, ensure_ascii=False, indent=2))
         else:
-            from ..history_view import print_question
+            from voicecoach.history.view import print_question
 
             print_question(d)
         return
@@ -103,7 +103,7 @@ def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: 
     if as_json:
         click.echo(json.dumps(t, ensure_ascii=False, indent=2))
         return
-    from ..history_view import print_trends
+    from voicecoach.history.view import print_trends
 
     print_trends(t)
 

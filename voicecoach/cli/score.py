@@ -7,8 +7,15 @@ import sys
 
 import click
 
-from ..banks import find_question
-from ..errors import UserError
+from voicecoach.banks import find_question
+from voicecoach.cli.options import (
+    bank_option,
+    company_option,
+    history_option,
+    json_option,
+    question_option,
+)
+from voicecoach.errors import UserError
 
 
 def read_text_input(source: str | None) -> str:
@@ -37,33 +44,27 @@ def read_text_input(source: str | None) -> str:
                         f"{e.start}); save it as UTF-8 and try again") from None
 
 
-company_option = click.option(
-    "--company", "-c", default=None, envvar="VOICECOACH_COMPANY", metavar="NAME",
-    callback=lambda _ctx, _param, value: (value or "").strip() or None,  # blank: none
-    help="The employer you are preparing for (env VOICECOACH_COMPANY): \"I don't know much "
-         "about NAME\" is then flagged as not knowing the company.")
-
-
 @click.command("score-text")
 @click.argument("textfile", required=False)
-@click.option("--bank", "-b", help="Bank id or path (default: search the bundled banks).")
-@click.option("--question", "-q", "question_id", required=True, help="Question id.")
+@bank_option
+@question_option
 @company_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON result object.")
-def score_text(textfile: str | None, bank: str | None, question_id: str, company: str | None,
-               as_json: bool) -> None:
+@history_option(default=False)
+@json_option
+def score_text_cmd(textfile: str | None, bank: str | None, question_id: str,
+                   company: str | None, history: bool, as_json: bool) -> None:
     """Score a written or transcribed answer (TEXTFILE, or '-' / nothing for stdin)."""
-    from ..scoring import Settings, score_answer
+    from voicecoach.answer import score_text
+    from voicecoach.scoring.score import Settings
 
     _, q = find_question(question_id, bank)
-    text = read_text_input(textfile)
-    result = score_answer(q, text, Settings(company=company)).to_dict()
+    result = score_text(q, read_text_input(textfile), Settings(company=company), history)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    from ..render import print_result
+    from voicecoach.review.terminal import print_result
 
     print_result(result)
 
 
-COMMANDS = [score_text]
+COMMANDS = [score_text_cmd]
