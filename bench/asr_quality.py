@@ -25,10 +25,8 @@ import csv
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
-
 
 from voicecoach.asr.transcribe import normalize_filler
 
@@ -36,13 +34,37 @@ ROOT = Path(__file__).resolve().parents[1]
 UM_UH = {"um", "uh"}
 OTHER_FILLERS = {"ah", "eh", "er", "erm", "hmm"}
 TARGETS = {"wer": 0.05, "um_uh_recall": 0.90, "silence_words": 0, "rtf": 10.0}
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 # Spelling variants that are not errors (both sides are mapped).
-_SPELL = {"canceled": "cancelled", "ok": "okay", "tradeoff": "trade off",
-          "cutoff": "cut off", "realtime": "real time"}
+_SPELL = {
+    "canceled": "cancelled",
+    "ok": "okay",
+    "tradeoff": "trade off",
+    "cutoff": "cut off",
+    "realtime": "real time",
+}
 
 
 def _int_words(n: int) -> str:
@@ -72,8 +94,11 @@ def normalize(text: str) -> str:
     t = text.lower().replace("%", " percent").replace("++", " plus plus")
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
     t = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", t)  # f1 -> f 1
-    t = re.sub(r"(\d*)\.(\d+)|(\d+)", lambda m: _number_words(m) if m.group(2) else
-               f" {_int_words(int(m.group(3)))} ", t)
+    t = re.sub(
+        r"(\d*)\.(\d+)|(\d+)",
+        lambda m: _number_words(m) if m.group(2) else f" {_int_words(int(m.group(3)))} ",
+        t,
+    )
     out = []
     for tok in t.replace("-", " ").split():
         tok = normalize_filler(tok)
@@ -95,8 +120,9 @@ def aligned_um_uh(ref: str, hyp: str) -> int:
         for k in range(chunk.ref_end_idx - chunk.ref_start_idx):
             if r[chunk.ref_start_idx + k] not in UM_UH:
                 continue
-            if chunk.type == "equal" or (chunk.type == "substitute" and
-                                         h[chunk.hyp_start_idx + k] in UM_UH | OTHER_FILLERS):
+            if chunk.type == "equal" or (
+                chunk.type == "substitute" and h[chunk.hyp_start_idx + k] in UM_UH | OTHER_FILLERS
+            ):
                 hit += 1
     return hit
 
@@ -108,10 +134,16 @@ def read_samples(manifest: Path) -> list[dict]:
         audio = manifest.parent / r["audio"]
         truth_path = audio.with_name(audio.name + ".truth.json")
         if not truth_path.exists():
-            raise SystemExit(f"{truth_path}: missing; run .venv/bin/python "
-                             "samples/make_samples.py first")
-        out.append({"path": audio, "question": r["question"],
-                    "truth": json.loads(truth_path.read_text(encoding="utf-8"))})
+            raise SystemExit(
+                f"{truth_path}: missing; run .venv/bin/python samples/make_samples.py first"
+            )
+        out.append(
+            {
+                "path": audio,
+                "question": r["question"],
+                "truth": json.loads(truth_path.read_text(encoding="utf-8")),
+            }
+        )
     return out
 
 
@@ -120,17 +152,24 @@ def main() -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest", default=str(ROOT / "samples" / "manifest.csv"))
-    ap.add_argument("--show", action="store_true", help="print reference and transcript of "
-                    "every file with errors")
+    ap.add_argument(
+        "--show",
+        action="store_true",
+        help="print reference and transcript of every file with errors",
+    )
     ap.add_argument("--json", help="write per-file results here")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
-    ap.add_argument("--company", help="decode as `--company NAME` does (the name appended to "
-                    "the question context), to check that it costs no accuracy")
+    ap.add_argument(
+        "--company",
+        help="decode as `--company NAME` does (the name appended to "
+        "the question context), to check that it costs no accuracy",
+    )
     args = ap.parse_args()
     manifest = Path(args.manifest)
     if not manifest.exists():
-        raise SystemExit(f"{manifest}: no such manifest; run .venv/bin/python "
-                         "samples/make_samples.py first")
+        raise SystemExit(
+            f"{manifest}: no such manifest; run .venv/bin/python samples/make_samples.py first"
+        )
     samples = read_samples(manifest)
     from voicecoach.answer import decode_context
     from voicecoach.asr.transcribe import get_transcriber
@@ -158,14 +197,23 @@ def main() -> int:
         decode_s += wall
         ref, hyp = normalize(truth["text"]), normalize(t.text)
         fallbacks = t.info.get("fallbacks", [])
-        row = {"audio": truth["audio"], "duration_s": t.duration, "wall_s": round(wall, 3),
-               "ref": ref, "hyp": hyp, "transcript": t.text, "fallbacks": fallbacks}
+        row = {
+            "audio": truth["audio"],
+            "duration_s": t.duration,
+            "wall_s": round(wall, 3),
+            "ref": ref,
+            "hyp": hyp,
+            "transcript": t.text,
+            "fallbacks": fallbacks,
+        }
         notes = ";".join(str(f) for f in fallbacks)[:60]
         if not ref:  # the silence file
             row["words"] = len(t.words)
             silence_words += len(t.words)
-            print(f"{truth['audio']:44} {t.duration:5.1f} {t.duration / wall:5.1f} "
-                  f"{'-':>6} {'-':>7}  words={len(t.words)} {t.text[:40]!r} {notes}")
+            print(
+                f"{truth['audio']:44} {t.duration:5.1f} {t.duration / wall:5.1f} "
+                f"{'-':>6} {'-':>7}  words={len(t.words)} {t.text[:40]!r} {notes}"
+            )
         else:
             m = jiwer.process_words(ref, hyp)
             found = sum(w in UM_UH for w in hyp.split())
@@ -176,37 +224,63 @@ def main() -> int:
             um_aligned += aligned
             refs.append(ref)
             hyps.append(hyp)
-            row.update(wer=round(m.wer, 4), sub=m.substitutions, dele=m.deletions,
-                       ins=m.insertions, um_uh_truth=want, um_uh_found=found,
-                       um_uh_aligned=aligned)
-            print(f"{truth['audio']:44} {t.duration:5.1f} {t.duration / wall:5.1f} "
-                  f"{m.wer:6.1%} {found:>3}/{want:<3}  S{m.substitutions} D{m.deletions} "
-                  f"I{m.insertions} {notes}")
+            row.update(
+                wer=round(m.wer, 4),
+                sub=m.substitutions,
+                dele=m.deletions,
+                ins=m.insertions,
+                um_uh_truth=want,
+                um_uh_found=found,
+                um_uh_aligned=aligned,
+            )
+            print(
+                f"{truth['audio']:44} {t.duration:5.1f} {t.duration / wall:5.1f} "
+                f"{m.wer:6.1%} {found:>3}/{want:<3}  S{m.substitutions} D{m.deletions} "
+                f"I{m.insertions} {notes}"
+            )
             if args.show and m.wer > 0:
-                print(jiwer.visualize_alignment(m, show_measures=False)
-                      .split("\n", 1)[1].rstrip() + "\n")
+                print(
+                    jiwer.visualize_alignment(m, show_measures=False).split("\n", 1)[1].rstrip()
+                    + "\n"
+                )
         results.append(row)
     wer = jiwer.wer(refs, hyps) if refs else 0.0
-    merged = [[" ".join("um" if w == "uh" else w for w in x.split()) for x in side]
-              for side in (refs, hyps)]
-    content = [[" ".join(w for w in x.split() if w not in UM_UH | OTHER_FILLERS) for x in side]
-               for side in (refs, hyps)]
+    merged = [
+        [" ".join("um" if w == "uh" else w for w in x.split()) for x in side]
+        for side in (refs, hyps)
+    ]
+    content = [
+        [" ".join(w for w in x.split() if w not in UM_UH | OTHER_FILLERS) for x in side]
+        for side in (refs, hyps)
+    ]
     recall = um_found / um_truth if um_truth else 1.0
     rtf_decode = audio_s / decode_s if decode_s else 0.0
     rtf_all = audio_s / (decode_s + load_s) if decode_s else 0.0
-    print(f"\n{len(refs)} speech files + {len(results) - len(refs)} silence, "
-          f"{audio_s:.0f} s of audio; model load {load_s:.2f} s, decoding {decode_s:.1f} s "
-          f"({os.cpu_count()} cores; load average {load_before:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after: other processes slow the wall-clock figures)")
-    print(f"overall WER {wer:.2%} (target <= 5%); {jiwer.wer(*merged):.2%} with um = uh; "
-          f"{jiwer.wer(*content):.2%} on content words only (um/uh/ah/er/hmm removed)")
-    print(f"um/uh recall {recall:.1%} ({um_found}/{um_truth}, count based; "
-          f"{um_aligned}/{um_truth} aligned in place) (target >= 90%)")
+    print(
+        f"\n{len(refs)} speech files + {len(results) - len(refs)} silence, "
+        f"{audio_s:.0f} s of audio; model load {load_s:.2f} s, decoding {decode_s:.1f} s "
+        f"({os.cpu_count()} cores; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after: other processes slow the wall-clock figures)"
+    )
+    print(
+        f"overall WER {wer:.2%} (target <= 5%); {jiwer.wer(*merged):.2%} with um = uh; "
+        f"{jiwer.wer(*content):.2%} on content words only (um/uh/ah/er/hmm removed)"
+    )
+    print(
+        f"um/uh recall {recall:.1%} ({um_found}/{um_truth}, count based; "
+        f"{um_aligned}/{um_truth} aligned in place) (target >= 90%)"
+    )
     print(f"words on the silence file: {silence_words} (target 0)")
-    print(f"real-time factor {rtf_decode:.1f}x decoding only, {rtf_all:.1f}x with model load "
-          f"(target >= 10x); {audio_s / cpu_s if cpu_s else 0:.1f}x audio s per CPU s")
-    summary = {"wer": round(wer, 4), "um_uh_recall": round(recall, 4),
-               "silence_words": silence_words, "rtf": round(rtf_all, 1)}
+    print(
+        f"real-time factor {rtf_decode:.1f}x decoding only, {rtf_all:.1f}x with model load "
+        f"(target >= 10x); {audio_s / cpu_s if cpu_s else 0:.1f}x audio s per CPU s"
+    )
+    summary = {
+        "wer": round(wer, 4),
+        "um_uh_recall": round(recall, 4),
+        "silence_words": silence_words,
+        "rtf": round(rtf_all, 1),
+    }
     if args.json:
         tmp = Path(args.json + ".tmp")
         tmp.write_text(json.dumps({"summary": summary, "files": results}, indent=2) + "\n")

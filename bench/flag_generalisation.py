@@ -15,15 +15,14 @@ which sets were written when). Last line: ``flag_precision=... flag_recall=...``
 from __future__ import annotations
 
 import argparse
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from voicecoach.scoring.redflags import CATEGORIES, find_red_flags
 from voicecoach.scoring.textnorm import NormText
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,12 @@ def load(path: Path) -> list[Statement]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--file", type=Path, action="append",
-                    help="statement file (repeatable); default tests/flagset/statements.toml")
+    ap.add_argument(
+        "--file",
+        type=Path,
+        action="append",
+        help="statement file (repeatable); default tests/flagset/statements.toml",
+    )
     ap.add_argument("--all", action="store_true", help="every *.toml in tests/flagset/")
     ap.add_argument("--quiet", action="store_true", help="per-category table only")
     args = ap.parse_args()
@@ -87,10 +90,15 @@ def main() -> None:
     print(f"{'category':26s} {'n':>3s} {'tp':>3s} {'fp':>3s} {'fn':>3s}  prec  recall")
     for c in CATEGORIES:
         t = tally[c]
-        print(f"{c:26s} {t.tp + t.fn:3d} {t.tp:3d} {t.fp:3d} {t.fn:3d}  "
-              f"{t.precision():.2f}  {t.recall():.2f}")
-    total = Tally(sum(t.tp for t in tally.values()), sum(t.fp for t in tally.values()),
-                  sum(t.fn for t in tally.values()))
+        print(
+            f"{c:26s} {t.tp + t.fn:3d} {t.tp:3d} {t.fp:3d} {t.fn:3d}  "
+            f"{t.precision():.2f}  {t.recall():.2f}"
+        )
+    total = Tally(
+        sum(t.tp for t in tally.values()),
+        sum(t.fp for t in tally.values()),
+        sum(t.fn for t in tally.values()),
+    )
     if not args.quiet:
         print()
         print("\n".join(sorted(problems)))

@@ -56,9 +56,27 @@ def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
         for k in range(runs):
             root = tmp / f"sessions{k}"
             proc = subprocess.Popen(
-                [*VC, "practice", "-q", "bias-variance", "--yes", "--no-speak", "-i", "vpulse",
-                 "--auto-stop", "2", "--max-seconds", "300", "--sessions-dir", str(root)],
-                env=rig.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                [
+                    *VC,
+                    "practice",
+                    "-q",
+                    "bias-variance",
+                    "--yes",
+                    "--no-speak",
+                    "-i",
+                    "vpulse",
+                    "--auto-stop",
+                    "2",
+                    "--max-seconds",
+                    "300",
+                    "--sessions-dir",
+                    str(root),
+                ],
+                env=rig.env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             deadline = time.time() + 60
             while time.time() < deadline and not list(root.glob("*/session.json")):
                 time.sleep(0.05)
@@ -73,20 +91,28 @@ def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
                 raise SystemExit(f"practice failed: {err}")
             s = json.loads(next(iter(root.glob("*/session.json"))).read_text())
             a = s["answers"][0]
-            out.append(a["timing"] | {"words": a["result"]["delivery"]["words"],
-                                      "pieces": len(a["result"]["asr"]["pieces"])})
+            out.append(
+                a["timing"]
+                | {
+                    "words": a["result"]["delivery"]["words"],
+                    "pieces": len(a["result"]["asr"]["pieces"]),
+                }
+            )
     finally:
         rig.stop()
     return out
 
 
 def offline_baseline(wav: Path) -> float:
-    code = ("import time,sys\nfrom voicecoach.transcribe import get_transcriber\n"
-            "t=get_transcriber(); t.transcribe(sys.argv[1][:0] or __import__('numpy').zeros(16000,"
-            "'float32'))\nt0=time.perf_counter(); t.transcribe(sys.argv[1], context="
-            "'Explain the bias-variance tradeoff.')\nprint(time.perf_counter()-t0)")
-    p = subprocess.run([sys.executable, "-c", code, str(wav)], capture_output=True, text=True,
-                       check=True)
+    code = (
+        "import time,sys\nfrom voicecoach.transcribe import get_transcriber\n"
+        "t=get_transcriber(); t.transcribe(sys.argv[1][:0] or __import__('numpy').zeros(16000,"
+        "'float32'))\nt0=time.perf_counter(); t.transcribe(sys.argv[1], context="
+        "'Explain the bias-variance tradeoff.')\nprint(time.perf_counter()-t0)"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(wav)], capture_output=True, text=True, check=True
+    )
     return float(p.stdout.strip().splitlines()[-1])
 
 
@@ -97,9 +123,25 @@ def first_question(tmp: Path, runs: int) -> list[float]:
         rig.set_input(np.zeros(16000 * 3, np.int16) + 1)  # quiet but not digital silence
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [*VC, "practice", "-q", "bias-variance", "--yes", "-i", "vcin", "-o", "vcout",
-             "--max-seconds", "5", "--sessions-dir", str(tmp / f"s{k}")], env=rig.env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                *VC,
+                "practice",
+                "-q",
+                "bias-variance",
+                "--yes",
+                "-i",
+                "vcin",
+                "-o",
+                "vcout",
+                "--max-seconds",
+                "5",
+                "--sessions-dir",
+                str(tmp / f"s{k}"),
+            ],
+            env=rig.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         first = None
         while proc.poll() is None and time.perf_counter() - t0 < 30:
             if any(p.stat().st_size > 0 for p in rig.outfile.parent.glob(rig.outfile.name + "*")):
@@ -134,20 +176,28 @@ def main() -> None:
         print(f"answer: {len(speech) / 16000:.1f} s of speech")
         lat = feedback_latency(tmp, wav, a.runs) if not a.startup_only else []
         for r in lat:
-            print(f"  recorded {r['recorded_s']:.1f} s, {r['words']} words in {r['pieces']} "
-                  f"live pieces: feedback {r['feedback_latency_s']:.3f} s after the stop "
-                  f"(auto-stop fired 2 s after the last word)")
+            print(
+                f"  recorded {r['recorded_s']:.1f} s, {r['words']} words in {r['pieces']} "
+                f"live pieces: feedback {r['feedback_latency_s']:.3f} s after the stop "
+                f"(auto-stop fired 2 s after the last word)"
+            )
         base = offline_baseline(wav) if lat else float("nan")
         med = statistics.median(r["feedback_latency_s"] for r in lat) if lat else float("nan")
-        print(f"feedback latency median {med:.3f} s; baseline (transcribe the whole answer "
-              f"after it ends) {base:.2f} s; ratio {base / med:.1f}x")
+        print(
+            f"feedback latency median {med:.3f} s; baseline (transcribe the whole answer "
+            f"after it ends) {base:.2f} s; ratio {base / med:.1f}x"
+        )
         fq = first_question(tmp, a.runs)
         bare = bare_python()
         fq_med = statistics.median(fq) if fq else float("nan")
-        print(f"first question audio {fq_med:.2f} s after launch (runs: "
-              f"{', '.join(f'{x:.2f}' for x in fq)}); bare python start {bare:.3f} s")
-        print(f"feedback_latency_s={med:.3f} offline_baseline_s={base:.2f} "
-              f"first_question_s={fq_med:.2f} cores={os.cpu_count()}")
+        print(
+            f"first question audio {fq_med:.2f} s after launch (runs: "
+            f"{', '.join(f'{x:.2f}' for x in fq)}); bare python start {bare:.3f} s"
+        )
+        print(
+            f"feedback_latency_s={med:.3f} offline_baseline_s={base:.2f} "
+            f"first_question_s={fq_med:.2f} cores={os.cpu_count()}"
+        )
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from asr_quality import normalize  # one normaliser for every WER figure
 
-from asr_quality import normalize  (one normaliser for every WER figure)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -31,8 +31,20 @@ def main() -> None:
     manifest = ROOT / "samples" / "manifest.csv"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(a.out or tmp)
-        subprocess.run([sys.executable, "-m", "voicecoach", "batch", "--manifest",
-                        str(manifest), "--out", str(out), "--quiet"], check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "voicecoach",
+                "batch",
+                "--manifest",
+                str(manifest),
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            check=False,
+        )
         rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     refs, hyps = [], []
     tp = fp = fn = ftp = ffp = ffn = exact = n = abs_err = 0
@@ -61,8 +73,10 @@ def main() -> None:
         abs_err += abs(err)
         exact += err == 0
         if err:
-            notes.append(f"{d['audio']}: fillers {d['fillers']['count']} vs truth "
-                         f"{truth['fillers']} ({d['fillers']['by_text']})")
+            notes.append(
+                f"{d['audio']}: fillers {d['fillers']['count']} vs truth "
+                f"{truth['fillers']} ({d['fillers']['by_text']})"
+            )
     wer = jiwer.wer(refs, hyps)
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
@@ -71,11 +85,15 @@ def main() -> None:
     fr_ = ftp / (ftp + ffn) if ftp + ffn else 1.0
     if a.errors:
         print("\n".join(notes))
-    print(f"{n} scored files: WER {wer:.2%}; coverage P/R/F1 {p:.3f}/{r:.3f}/{f1:.3f}; "
-          f"red flags P/R {fp_:.3f}/{fr_:.3f}; filler count exact on {exact}/{n} files, "
-          f"mean abs error {abs_err / max(n, 1):.2f}")
-    print(f"wer={wer:.4f} coverage_f1={f1:.3f} flag_precision={fp_:.3f} flag_recall={fr_:.3f} "
-          f"filler_exact={exact / max(n, 1):.3f} filler_mae={abs_err / max(n, 1):.2f}")
+    print(
+        f"{n} scored files: WER {wer:.2%}; coverage P/R/F1 {p:.3f}/{r:.3f}/{f1:.3f}; "
+        f"red flags P/R {fp_:.3f}/{fr_:.3f}; filler count exact on {exact}/{n} files, "
+        f"mean abs error {abs_err / max(n, 1):.2f}"
+    )
+    print(
+        f"wer={wer:.4f} coverage_f1={f1:.3f} flag_precision={fp_:.3f} flag_recall={fr_:.3f} "
+        f"filler_exact={exact / max(n, 1):.3f} filler_mae={abs_err / max(n, 1):.2f}"
+    )
 
 
 if __name__ == "__main__":

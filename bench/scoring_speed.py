@@ -48,19 +48,28 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20)
     a = ap.parse_args()
     med, worst, words = per_answer_ms(a.rounds)
-    print(f"scoring: median {med:.2f} ms per answer (worst round {worst:.2f} ms), "
-          f"answers of ~{words} words, all bundled questions")
+    print(
+        f"scoring: median {med:.2f} ms per answer (worst round {worst:.2f} ms), "
+        f"answers of ~{words} words, all bundled questions"
+    )
     answer = b"Um, high bias means the model is too simple, like, and underfits."
     base = wall([sys.executable, "-c", "pass"])
-    cli = wall([sys.executable, "-m", "voicecoach", "score-text", "-q", "bias-variance",
-                "--json"], stdin=answer)
-    human = wall([sys.executable, "-m", "voicecoach", "score-text", "-q", "bias-variance"],
-                 stdin=answer)
-    print(f"start-up: bare python {base:.0f} ms; score-text --json {cli:.0f} ms "
-          f"({cli / base:.1f}x bare); score-text (rich table) {human:.0f} ms "
-          f"({human / base:.1f}x bare)")
-    print(f"score_ms={med:.2f} startup_json_ms={cli:.0f} startup_table_ms={human:.0f} "
-          f"baseline_ms={base:.0f}")
+    cli = wall(
+        [sys.executable, "-m", "voicecoach", "score-text", "-q", "bias-variance", "--json"],
+        stdin=answer,
+    )
+    human = wall(
+        [sys.executable, "-m", "voicecoach", "score-text", "-q", "bias-variance"], stdin=answer
+    )
+    print(
+        f"start-up: bare python {base:.0f} ms; score-text --json {cli:.0f} ms "
+        f"({cli / base:.1f}x bare); score-text (rich table) {human:.0f} ms "
+        f"({human / base:.1f}x bare)"
+    )
+    print(
+        f"score_ms={med:.2f} startup_json_ms={cli:.0f} startup_table_ms={human:.0f} "
+        f"baseline_ms={base:.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, fl
         while not done.is_set():
             peak = max(peak, _tree_rss_mb(proc.pid))
             time.sleep(0.05)
+
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     out, err = proc.communicate()
@@ -99,8 +100,17 @@ def main() -> None:
         raise SystemExit(p.stderr)
     plain_loop = float(p.stdout.strip().splitlines()[-1])  # wall includes model load
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "voicecoach", "batch", "--manifest", str(manifest),
-               "--out", out, "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "voicecoach",
+            "batch",
+            "--manifest",
+            str(manifest),
+            "--out",
+            out,
+            "--quiet",
+        ]
         if a.workers:
             cmd += ["--workers", str(a.workers)]
         r, batch_wall, batch_mb = run_measured(cmd)
@@ -110,13 +120,19 @@ def main() -> None:
         raise SystemExit(f"batch failed: {r.stderr}")
     plain_rate = audio_s / plain_wall
     batch_rate = audio_s / batch_wall
-    print(f"plain faster-whisper (default settings, sequential): {plain_wall:.1f} s wall "
-          f"({plain_loop:.1f} s in the loop) = {plain_rate:.1f} s audio per s, "
-          f"peak {plain_mb:.0f} MB")
-    print(f"voicecoach batch (transcribe + score, {len(errors)} errors): {batch_wall:.1f} s "
-          f"wall = {batch_rate:.1f} s audio per s, peak {batch_mb:.0f} MB (all processes)")
-    print(f"plain_rate={plain_rate:.2f} batch_rate={batch_rate:.2f} "
-          f"ratio={batch_rate / plain_rate:.2f} batch_peak_mb={batch_mb:.0f}")
+    print(
+        f"plain faster-whisper (default settings, sequential): {plain_wall:.1f} s wall "
+        f"({plain_loop:.1f} s in the loop) = {plain_rate:.1f} s audio per s, "
+        f"peak {plain_mb:.0f} MB"
+    )
+    print(
+        f"voicecoach batch (transcribe + score, {len(errors)} errors): {batch_wall:.1f} s "
+        f"wall = {batch_rate:.1f} s audio per s, peak {batch_mb:.0f} MB (all processes)"
+    )
+    print(
+        f"plain_rate={plain_rate:.2f} batch_rate={batch_rate:.2f} "
+        f"ratio={batch_rate / plain_rate:.2f} batch_peak_mb={batch_mb:.0f}"
+    )
 
 
 if __name__ == "__main__":

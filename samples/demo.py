@@ -32,29 +32,49 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]No sample manifest at {manifest}[/red]")
         return 2
     inputs = read_manifest(manifest)
-    console.print(f"Scoring {len(inputs)} recorded answers from samples/ with the bundled "
-                  "tiny.en model, on this machine, offline...")
+    console.print(
+        f"Scoring {len(inputs)} recorded answers from samples/ with the bundled "
+        "tiny.en model, on this machine, offline..."
+    )
     t0 = time.perf_counter()
     with console.status("transcribing and scoring"):
         s = run_batch(inputs, "ml-engineer", out)
     wall = time.perf_counter() - t0
     rows = [read_row(json.loads(x)) for x in (out / "results.jsonl").read_text().splitlines()]
-    t = Table("audio", "question", "score", "points", "fillers", "red flags", "wpm",
-              title="voicecoach demo: scored sample answers")
+    t = Table(
+        "audio",
+        "question",
+        "score",
+        "points",
+        "fillers",
+        "red flags",
+        "wpm",
+        title="voicecoach demo: scored sample answers",
+    )
     for r in rows:
         name = Path(r.audio or "").name
         if isinstance(r, Failed):
             t.add_row(name, r.question_id, "error", r.error, "", "", "")
             continue
         flags = ", ".join(sorted({h.category for h in r.red_flags}))
-        t.add_row(name, r.question_id, f"[{score_band(r.overall)}]{r.overall}[/]",
-                  r.coverage.fraction, str(r.fillers.count), flags or "-",
-                  f"{r.delivery.wpm:.0f}" if r.delivery.wpm else "")
+        t.add_row(
+            name,
+            r.question_id,
+            f"[{score_band(r.overall)}]{r.overall}[/]",
+            r.coverage.fraction,
+            str(r.fillers.count),
+            flags or "-",
+            f"{r.delivery.wpm:.0f}" if r.delivery.wpm else "",
+        )
     console.print(t)
-    console.print(f"{s.done} scored now, {s.skipped} reused from an earlier run, {s.failed} "
-                  f"failed; {s.audio_s / 60:.1f} min of audio in {wall:.1f} s.")
-    console.print(f"Open {out / 'index.html'} for transcripts with fillers, red flags and "
-                  "key-point evidence marked.")
+    console.print(
+        f"{s.done} scored now, {s.skipped} reused from an earlier run, {s.failed} "
+        f"failed; {s.audio_s / 60:.1f} min of audio in {wall:.1f} s."
+    )
+    console.print(
+        f"Open {out / 'index.html'} for transcripts with fillers, red flags and "
+        "key-point evidence marked."
+    )
     return 1 if s.failed else 0
 
 

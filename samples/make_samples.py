@@ -23,7 +23,6 @@ import io
 import json
 import os
 import re
-import sys
 import tomllib
 import wave
 import zlib
@@ -39,9 +38,16 @@ TTS_RATE = 22050
 LEAD_S, TRAIL_S = 0.6, 0.8
 MAX_TOTAL_BYTES = 15 * 1024 * 1024
 PAUSE = re.compile(r"\[pause (\d+(?:\.\d+)?)\]")
-RED_FLAGS = {"overstating_skills", "false_promise", "negative_about_employer",
-             "salary_too_early", "dismissive_teamwork", "inappropriate_language",
-             "unprepared_company", "no_questions"}
+RED_FLAGS = {
+    "overstating_skills",
+    "false_promise",
+    "negative_about_employer",
+    "salary_too_early",
+    "dismissive_teamwork",
+    "inappropriate_language",
+    "unprepared_company",
+    "no_questions",
+}
 # Spellings the piper voice mispronounces, replaced in the audio only; the truth keeps the
 # canonical text. Checked by transcribing test renders (see samples/README.md).
 TTS_SPELLINGS = {
@@ -108,8 +114,7 @@ def load_scripts(path: Path = ROOT / "scripts.toml") -> list[dict]:
             continue
         ids = {p.id for p in bank.get(s["question"]).points}
         problems += [f"{sid}: unknown point {p!r}" for p in s["points"] if p not in ids]
-        problems += [f"{sid}: unknown red flag {f!r}" for f in s["red_flags"]
-                     if f not in RED_FLAGS]
+        problems += [f"{sid}: unknown red flag {f!r}" for f in s["red_flags"] if f not in RED_FLAGS]
         n = len(truth_text(s["text"]).split())
         if not 40 <= n <= 150:
             problems.append(f"{sid}: {n} words (want 40-150)")
@@ -117,8 +122,11 @@ def load_scripts(path: Path = ROOT / "scripts.toml") -> list[dict]:
             problems.append(f"{sid}: um_uh must be between 0 and fillers")
         for r in s["renders"]:
             r = Render(**r)
-            if not 0.85 <= r.speed <= 1.3 or r.format not in FORMATS or r.noise not in (
-                    "white", "pink"):
+            if (
+                not 0.85 <= r.speed <= 1.3
+                or r.format not in FORMATS
+                or r.noise not in ("white", "pink")
+            ):
                 problems.append(f"{sid}: bad render {r}")
     if problems:
         raise SystemExit("scripts.toml: " + "; ".join(problems))
@@ -165,7 +173,7 @@ def make_noise(n: int, kind: str, seed: int) -> np.ndarray:
         f = np.arange(len(spec), dtype=np.float64)
         f[0] = 1.0
         white = np.fft.irfft(spec / np.sqrt(f), n)
-    return (white / np.sqrt(np.mean(white ** 2))).astype(np.float32)
+    return (white / np.sqrt(np.mean(white**2))).astype(np.float32)
 
 
 def encode(x: np.ndarray, rate_in: int, path: Path, fmt: str, rate: int, channels: int) -> int:
@@ -177,19 +185,20 @@ def encode(x: np.ndarray, rate_in: int, path: Path, fmt: str, rate: int, channel
     layout = "stereo" if channels == 2 else "mono"
     pcm = np.clip(np.round(x * 32767), -32768, 32767).astype(np.int16)
     tmp = path.with_name(f".{path.name}.tmp")
-    with av.open(str(tmp), "w", format=container,
-                 options={"fflags": "+bitexact"}) as out:
+    with av.open(str(tmp), "w", format=container, options={"fflags": "+bitexact"}) as out:
         st = out.add_stream(codec, rate=out_rate, layout=layout)
         if bit_rate:
             st.bit_rate = bit_rate
         st.codec_context.flags |= av.codec.context.Flags.bitexact
-        resampler = av.AudioResampler(format=st.codec_context.format.name, layout=layout,
-                                      rate=out_rate)
+        resampler = av.AudioResampler(
+            format=st.codec_context.format.name, layout=layout, rate=out_rate
+        )
         step = rate_in  # one-second frames
         for i in range(0, len(pcm) + 1, step):
             if i < len(pcm):
-                frame = av.AudioFrame.from_ndarray(pcm[None, i:i + step], format="s16",
-                                                   layout="mono")
+                frame = av.AudioFrame.from_ndarray(
+                    pcm[None, i : i + step], format="s16", layout="mono"
+                )
                 frame.sample_rate = rate_in
                 frames = resampler.resample(frame)
             else:
@@ -215,8 +224,13 @@ def render_sample(s: dict, r: Render, question_text: str) -> tuple[str, int]:
     x, gaps = synthesize(spoken, r.speed, seed_of(s["id"], r.speed))
     pauses = [[round(a + LEAD_S, 2), round(b + LEAD_S, 2)] for a, b in gaps]
     speech_rms = float(np.sqrt(np.mean(x[np.abs(x) > 1e-3] ** 2)))
-    x = np.concatenate([np.zeros(int(LEAD_S * TTS_RATE), np.float32), x,
-                        np.zeros(int(TRAIL_S * TTS_RATE), np.float32)])
+    x = np.concatenate(
+        [
+            np.zeros(int(LEAD_S * TTS_RATE), np.float32),
+            x,
+            np.zeros(int(TRAIL_S * TTS_RATE), np.float32),
+        ]
+    )
     noise = None
     if r.noise_db is not None:
         x = x + make_noise(len(x), r.noise, seed_of(name)) * speech_rms * 10 ** (r.noise_db / 20)
@@ -227,12 +241,25 @@ def render_sample(s: dict, r: Render, question_text: str) -> tuple[str, int]:
     path = AUDIO_DIR / name
     stored_rate = encode(x, TTS_RATE, path, r.format, r.rate, r.channels)
     truth = {
-        "id": s["id"], "audio": name, "question": s["question"], "question_text": question_text,
-        "text": truth_text(s["text"]), "points": s["points"], "fillers": s["fillers"],
-        "um_uh": s["um_uh"], "red_flags": s["red_flags"], "near_miss": s.get("near_miss", []),
-        "speed": r.speed, "noise": noise, "format": r.format, "sample_rate": stored_rate,
-        "channels": r.channels, "duration_s": round(len(x) / TTS_RATE, 2),
-        "long_pauses": pauses, "lead_silence_s": LEAD_S, "trail_silence_s": TRAIL_S,
+        "id": s["id"],
+        "audio": name,
+        "question": s["question"],
+        "question_text": question_text,
+        "text": truth_text(s["text"]),
+        "points": s["points"],
+        "fillers": s["fillers"],
+        "um_uh": s["um_uh"],
+        "red_flags": s["red_flags"],
+        "near_miss": s.get("near_miss", []),
+        "speed": r.speed,
+        "noise": noise,
+        "format": r.format,
+        "sample_rate": stored_rate,
+        "channels": r.channels,
+        "duration_s": round(len(x) / TTS_RATE, 2),
+        "long_pauses": pauses,
+        "lead_silence_s": LEAD_S,
+        "trail_silence_s": TRAIL_S,
     }
     if spoken != s["text"]:
         truth["audio_text"] = truth_text(spoken)
@@ -246,13 +273,30 @@ def render_silence() -> tuple[str, str]:
     x = np.concatenate([np.zeros(10 * rate, np.float32), noise])
     name = "silence.flac"
     encode(x, rate, AUDIO_DIR / name, "flac", rate, 1)
-    write_json(AUDIO_DIR / f"{name}.truth.json", {
-        "id": "silence", "audio": name, "question": "bias-variance", "question_text": None,
-        "text": "", "points": [], "fillers": 0, "um_uh": 0, "red_flags": [], "near_miss": [],
-        "speed": None, "noise": {"kind": "white", "dbfs": -60, "from_s": 10.0},
-        "format": "flac", "sample_rate": rate, "channels": 1, "duration_s": 20.0,
-        "long_pauses": [[0.0, 20.0]], "lead_silence_s": 0.0, "trail_silence_s": 0.0,
-    })
+    write_json(
+        AUDIO_DIR / f"{name}.truth.json",
+        {
+            "id": "silence",
+            "audio": name,
+            "question": "bias-variance",
+            "question_text": None,
+            "text": "",
+            "points": [],
+            "fillers": 0,
+            "um_uh": 0,
+            "red_flags": [],
+            "near_miss": [],
+            "speed": None,
+            "noise": {"kind": "white", "dbfs": -60, "from_s": 10.0},
+            "format": "flac",
+            "sample_rate": rate,
+            "channels": 1,
+            "duration_s": 20.0,
+            "long_pauses": [[0.0, 20.0]],
+            "lead_silence_s": 0.0,
+            "trail_silence_s": 0.0,
+        },
+    )
     return name, "bias-variance"
 
 
@@ -262,8 +306,10 @@ def main() -> None:
     args = ap.parse_args()
     samples = load_scripts()
     n_renders = sum(len(s["renders"]) for s in samples)
-    print(f"{len(samples)} scripts, {len({s['question'] for s in samples})} questions, "
-          f"{n_renders} renders")
+    print(
+        f"{len(samples)} scripts, {len({s['question'] for s in samples})} questions, "
+        f"{n_renders} renders"
+    )
     if args.check:
         return
     from voicecoach.banks import load_bank

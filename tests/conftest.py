@@ -12,8 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audio_rig  # noqa: E402
 
-ANSWER_TEXT = ("I led the migration of our billing service to a new database. "
-               "We tested every step and finished a week early.")
+ANSWER_TEXT = (
+    "I led the migration of our billing service to a new database. "
+    "We tested every step and finished a week early."
+)
 
 
 @pytest.fixture(scope="session")

@@ -18,11 +18,15 @@ import audio_rig
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "audio"
 # Spoken by the piper voice: two fillers, several key points and one red flag.
-PROJECT_TEXT = ("Um, the problem was customer churn. My role was to build the model, and I built "
-                "a gradient boosting baseline. Uh, honestly, teamwork is overrated, so I did it "
-                "all myself. The result was ninety percent recall.")
-SCRIPT_ANSWER = ("Precision is <script>alert('x')</script> & recall is the share of positives "
-                 "found; um, F1 is their harmonic mean.")
+PROJECT_TEXT = (
+    "Um, the problem was customer churn. My role was to build the model, and I built "
+    "a gradient boosting baseline. Uh, honestly, teamwork is overrated, so I did it "
+    "all myself. The result was ninety percent recall."
+)
+SCRIPT_ANSWER = (
+    "Precision is <script>alert('x')</script> & recall is the share of positives "
+    "found; um, F1 is their harmonic mean."
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,11 @@ def scored_answers() -> tuple[Scored, ...]:
     project = Path(_tmp.name) / "project.flac"
     sf.write(str(project), audio_rig.render_piper_16k(PROJECT_TEXT), audio_rig.RATE)
     out = []
-    for qid, audio in (("past-project", project),
-                       ("cross-validation", FIXTURES / "filler.flac"),
-                       ("precision-recall-f1", FIXTURES / "speech.flac")):
+    for qid, audio in (
+        ("past-project", project),
+        ("cross-validation", FIXTURES / "filler.flac"),
+        ("precision-recall-f1", FIXTURES / "speech.flac"),
+    ):
         out.append(Scored(qid, audio, score_audio(bank.get(qid), audio).to_dict()))
     return tuple(out)
 
@@ -62,9 +68,13 @@ def typed_result(question_id: str = "precision-recall-f1", text: str = SCRIPT_AN
     return score_answer(load_bank("ml-engineer").get(question_id), text).to_dict()
 
 
-def make_session(root: Path, sid: str = "2026-11-25T14-03-12-ml-engineer",
-                 started: str = "2026-11-25T14:03:12+00:00", with_partial: bool = True,
-                 status: str = "finished") -> Path:
+def make_session(
+    root: Path,
+    sid: str = "2026-11-25T14-03-12-ml-engineer",
+    started: str = "2026-11-25T14:03:12+00:00",
+    with_partial: bool = True,
+    status: str = "finished",
+) -> Path:
     """A session folder as `voicecoach practice` writes it (docs/session-format.md): the
     three scored answers, a second attempt at cross-validation, and (optionally) an
     interrupted answer whose result is null."""
@@ -76,23 +86,52 @@ def make_session(root: Path, sid: str = "2026-11-25T14-03-12-ml-engineer",
     for n, (s, attempt) in enumerate(plan, 1):
         name = f"{n:02d}-{s.question_id}-{attempt}{s.audio.suffix}"
         shutil.copyfile(s.audio, folder / name)
-        answers.append({
-            "n": n, "question_id": s.question_id, "question": s.result["question"],
-            "attempt": attempt, "audio": name, "started_at": started, "status": "scored",
-            "stop_reason": "enter", "timing": {"recorded_s": s.result["delivery"]["duration_s"]},
-            "result": s.result, "error": None})
+        answers.append(
+            {
+                "n": n,
+                "question_id": s.question_id,
+                "question": s.result["question"],
+                "attempt": attempt,
+                "audio": name,
+                "started_at": started,
+                "status": "scored",
+                "stop_reason": "enter",
+                "timing": {"recorded_s": s.result["delivery"]["duration_s"]},
+                "result": s.result,
+                "error": None,
+            }
+        )
     if with_partial:
         n = len(answers) + 1
         name = f"{n:02d}-k-means-1.flac"
         shutil.copyfile(FIXTURES / "speech.flac", folder / name)
-        answers.append({"n": n, "question_id": "k-means", "question": "Explain k-means "
-                        "clustering.", "attempt": 1, "audio": name, "started_at": started,
-                        "status": "partial", "stop_reason": "interrupt", "timing": {},
-                        "result": None, "error": None})
-    doc = {"schema": "voicecoach.practice.session/1", "id": sid, "started_at": started,
-           "ended_at": None if status == "running" else started, "status": status,
-           "bank": "ml-engineer", "bank_path": "/x/ml-engineer.toml", "model": "tiny.en",
-           "settings": {"auto_stop_s": 3.0}, "answers": answers}
+        answers.append(
+            {
+                "n": n,
+                "question_id": "k-means",
+                "question": "Explain k-means clustering.",
+                "attempt": 1,
+                "audio": name,
+                "started_at": started,
+                "status": "partial",
+                "stop_reason": "interrupt",
+                "timing": {},
+                "result": None,
+                "error": None,
+            }
+        )
+    doc = {
+        "schema": "voicecoach.practice.session/1",
+        "id": sid,
+        "started_at": started,
+        "ended_at": None if status == "running" else started,
+        "status": status,
+        "bank": "ml-engineer",
+        "bank_path": "/x/ml-engineer.toml",
+        "model": "tiny.en",
+        "settings": {"auto_stop_s": 3.0},
+        "answers": answers,
+    }
     (folder / "session.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return folder
 
@@ -107,9 +146,17 @@ def make_batch(out: Path, broken_line: bool = False) -> Path:
         shutil.copyfile(s.audio, out / name)
         row = dict(s.result, audio=name, audio_path=str((out / name).resolve()), error=None)
         lines.append(json.dumps(row))
-    lines.append(json.dumps({"schema": "voicecoach.result/1", "audio": "answers/gone.wav",
-                             "question_id": "k-means", "overall": None,
-                             "error": "answers/gone.wav: no such file"}))
+    lines.append(
+        json.dumps(
+            {
+                "schema": "voicecoach.result/1",
+                "audio": "answers/gone.wav",
+                "question_id": "k-means",
+                "overall": None,
+                "error": "answers/gone.wav: no such file",
+            }
+        )
+    )
     if broken_line:
         lines.insert(1, '{"schema": "voicecoach.result/1", "question_id": "trunc')
     path = out / "results.jsonl"
@@ -117,17 +164,28 @@ def make_batch(out: Path, broken_line: bool = False) -> Path:
     return path
 
 
-def add_answer(folder: Path, result: dict, audio: str | None = None,
-               status: str = "scored") -> None:
+def add_answer(
+    folder: Path, result: dict, audio: str | None = None, status: str = "scored"
+) -> None:
     """Append an answer (e.g. a typed one, no audio) to a session folder's session.json."""
     path = folder / "session.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     n = len(doc["answers"]) + 1
-    doc["answers"].append({"n": n, "question_id": result["question_id"],
-                           "question": result.get("question", ""), "attempt": 1,
-                           "audio": audio, "started_at": doc["started_at"], "status": status,
-                           "stop_reason": "enter", "timing": {}, "result": result,
-                           "error": None})
+    doc["answers"].append(
+        {
+            "n": n,
+            "question_id": result["question_id"],
+            "question": result.get("question", ""),
+            "attempt": 1,
+            "audio": audio,
+            "started_at": doc["started_at"],
+            "status": status,
+            "stop_reason": "enter",
+            "timing": {},
+            "result": result,
+            "error": None,
+        }
+    )
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
 
 

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "voicecoach"
 
@@ -40,14 +38,22 @@ def import_graph() -> dict[str, set[str]]:
                     pkg = mod.split(".") if is_pkg else mod.split(".")[:-1]
                     pkg = pkg[: len(pkg) - (node.level - 1)]
                     base = ".".join([*pkg, base] if base else pkg)
-                names = [f"{base}.{a.name}" for a in node.names] + [base]
+                # "from pkg import sub" imports the module pkg.sub; "from pkg import name"
+                # imports pkg itself
+                names = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                    for a in node.names
+                ]
             for name in names:
                 while name and name not in modules:
                     name = name.rpartition(".")[0]
                 if name and name != mod and name != "voicecoach":
                     graph[mod].add(name)
-            if isinstance(node, ast.ImportFrom) and node.module == "voicecoach" and mod != \
-                    "voicecoach":
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "voicecoach"
+                and mod != "voicecoach"
+            ):
                 graph[mod].add("voicecoach")
     return graph
 
@@ -61,7 +67,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(m)
         for n in sorted(graph[m]):
             if state.get(n) == 1:
-                return stack[stack.index(n):] + [n]
+                return stack[stack.index(n) :] + [n]
             if n not in state and (found := visit(n)):
                 return found
         stack.pop()
@@ -95,8 +101,11 @@ def test_few_top_level_modules_and_documented_subpackages() -> None:
 
 
 def test_no_module_is_much_longer_than_400_lines() -> None:
-    long = {p.relative_to(ROOT).as_posix(): n for p in PKG.rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
+    long = {
+        p.relative_to(ROOT).as_posix(): n
+        for p in PKG.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420
+    }
     assert not long, long
 
 
@@ -107,10 +116,15 @@ def test_bench_never_imports_tests_or_patches_the_path() -> None:
         tree = ast.parse(text)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                mods = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                mods = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
                     else [node.module or ""]
-                assert not any(m.split(".")[0] in ("tests", "audio_rig", "review_rig",
-                                                   "conftest") for m in mods), (f, mods)
+                )
+                assert not any(
+                    m.split(".")[0] in ("tests", "audio_rig", "review_rig", "conftest")
+                    for m in mods
+                ), (f, mods)
 
 
 def test_readme_python_example_runs() -> None:
@@ -118,16 +132,18 @@ def test_readme_python_example_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use from Python", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=60, cwd=str(ROOT))
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=str(ROOT)
+    )
     assert p.returncode == 0, p.stderr
     assert "bias-variance" in p.stdout and "/100" in p.stdout
 
 
 def test_import_voicecoach_is_cheap() -> None:
-    code = ("import sys, voicecoach, voicecoach.banks, voicecoach.scoring; "
-            "print(sorted(m for m in ('numpy', 'faster_whisper', 'sounddevice', 'rich') "
-            "if m in sys.modules))")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=60)
+    code = (
+        "import sys, voicecoach, voicecoach.banks, voicecoach.scoring; "
+        "print(sorted(m for m in ('numpy', 'faster_whisper', 'sounddevice', 'rich') "
+        "if m in sys.modules))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "[]", p.stdout + p.stderr

@@ -10,9 +10,18 @@ import soundfile as sf
 
 from voicecoach.asr.audio import SAMPLE_RATE, AudioError, iter_audio, load_audio, probe
 
+pytestmark = pytest.mark.audio
+
 FIX = Path(__file__).parent / "fixtures" / "audio"
-FORMATS = ["speech.wav", "speech.flac", "speech.mp3", "speech.opus.ogg", "speech.m4a",
-           "speech.webm", "speech_stereo44k.flac"]
+FORMATS = [
+    "speech.wav",
+    "speech.flac",
+    "speech.mp3",
+    "speech.opus.ogg",
+    "speech.m4a",
+    "speech.webm",
+    "speech_stereo44k.flac",
+]
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -76,8 +85,9 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["missing", "empty", "text", "corrupt", "truncated", "folder",
-                                  "no-samples"])
+@pytest.mark.parametrize(
+    "case", ["missing", "empty", "text", "corrupt", "truncated", "folder", "no-samples"]
+)
 def test_bad_files_raise_one_line_audio_error(tmp_path: Path, case: str) -> None:
     path, expected = _bad_files(tmp_path)[case]
     for fn in (load_audio, probe):

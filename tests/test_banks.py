@@ -20,20 +20,48 @@ from voicecoach.banks import KINDS, Bank, BankError, Question, load_bank
 REPO = Path(__file__).resolve().parent.parent
 
 RED_FLAGS = {
-    "overstating_skills", "false_promise", "negative_about_employer", "salary_too_early",
-    "dismissive_teamwork", "inappropriate_language", "unprepared_company", "no_questions",
+    "overstating_skills",
+    "false_promise",
+    "negative_about_employer",
+    "salary_too_early",
+    "dismissive_teamwork",
+    "inappropriate_language",
+    "unprepared_company",
+    "no_questions",
 }
 
 ML_IDS = {
-    "bias-variance", "overfitting", "cross-validation", "supervised-vs-unsupervised",
-    "decision-trees", "random-forest", "k-means", "knn-churn-fraud", "precision-recall-f1",
-    "regularization", "feature-engineering", "classification-vs-regression", "imbalanced-data",
-    "ml-tools", "past-project", "why-company", "questions-for-us",
+    "bias-variance",
+    "overfitting",
+    "cross-validation",
+    "supervised-vs-unsupervised",
+    "decision-trees",
+    "random-forest",
+    "k-means",
+    "knn-churn-fraud",
+    "precision-recall-f1",
+    "regularization",
+    "feature-engineering",
+    "classification-vs-regression",
+    "imbalanced-data",
+    "ml-tools",
+    "past-project",
+    "why-company",
+    "questions-for-us",
 }
 BEHAVIORAL_IDS = {
-    "tell-me-about-yourself", "greatest-strength", "weakness", "teammate-conflict", "failure",
-    "why-leaving", "tight-deadline", "learn-new-skill", "explain-to-non-technical",
-    "disagree-with-manager", "five-years", "anything-else-to-add",
+    "tell-me-about-yourself",
+    "greatest-strength",
+    "weakness",
+    "teammate-conflict",
+    "failure",
+    "why-leaving",
+    "tight-deadline",
+    "learn-new-skill",
+    "explain-to-non-technical",
+    "disagree-with-manager",
+    "five-years",
+    "anything-else-to-add",
 }
 # (question id, kind, categories that must be watched)
 EXPECTED_KIND_WATCH = [
@@ -47,30 +75,98 @@ EXPECTED_KIND_WATCH = [
     ("behavioral", "anything-else-to-add", "closing", set()),
 ]
 
-FILLERS = {"um", "uh", "uhm", "umm", "erm", "hmm", "like", "basically", "actually", "literally",
-           "so", "right", "okay", "well", "just"}
+FILLERS = {
+    "um",
+    "uh",
+    "uhm",
+    "umm",
+    "erm",
+    "hmm",
+    "like",
+    "basically",
+    "actually",
+    "literally",
+    "so",
+    "right",
+    "okay",
+    "well",
+    "just",
+}
 FILLER_PAIRS = {("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of")}
-TOO_GENERIC = {"data", "model", "models", "training", "train", "the", "a", "i", "we", "it",
-               "here", "work", "good", "use", "time", "thing", "things", "people"}
+TOO_GENERIC = {
+    "data",
+    "model",
+    "models",
+    "training",
+    "train",
+    "the",
+    "a",
+    "i",
+    "we",
+    "it",
+    "here",
+    "work",
+    "good",
+    "use",
+    "time",
+    "thing",
+    "things",
+    "people",
+}
 
-NUMBERS = {w: str(i) for i, w in enumerate([
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty"])}
-NUMBERS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
-                "eighty": "80", "ninety": "90", "hundred": "100"})
+NUMBERS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+NUMBERS.update(
+    {
+        "thirty": "30",
+        "forty": "40",
+        "fifty": "50",
+        "sixty": "60",
+        "seventy": "70",
+        "eighty": "80",
+        "ninety": "90",
+        "hundred": "100",
+    }
+)
 _STEM = snowballstemmer.stemmer("english")
 
 
 def stems(text: str) -> list[str]:
-    words = re.sub(r"[^a-z0-9+ ]", " ", text.lower().replace("-", " ").replace("’", "'")
-                   .replace("'", "")).split()
+    words = re.sub(
+        r"[^a-z0-9+ ]", " ", text.lower().replace("-", " ").replace("’", "'").replace("'", "")
+    ).split()
     return _STEM.stemWords([NUMBERS.get(w, w) for w in words])
 
 
 def contains(hay: list[str], needle: list[str]) -> bool:
     n = len(needle)
-    return n > 0 and any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+    return n > 0 and any(hay[i : i + n] == needle for i in range(len(hay) - n + 1))
 
 
 def covered_points(q: Question, text: str) -> set[str]:
@@ -88,6 +184,7 @@ def all_questions(banks: dict[str, Bank]) -> list[tuple[str, Question]]:
 
 
 # ------------------------------------------------------------------ bundled content
+
 
 def test_bundled_banks_load(banks: dict[str, Bank]) -> None:
     ml, beh = banks["ml-engineer"], banks["behavioral"]
@@ -116,8 +213,9 @@ def test_question_ids_unique_across_banks(banks: dict[str, Bank]) -> None:
 
 
 @pytest.mark.parametrize(("bank", "qid", "kind", "watch"), EXPECTED_KIND_WATCH)
-def test_kinds_and_watch(banks: dict[str, Bank], bank: str, qid: str, kind: str,
-                         watch: set[str]) -> None:
+def test_kinds_and_watch(
+    banks: dict[str, Bank], bank: str, qid: str, kind: str, watch: set[str]
+) -> None:
     q = banks[bank].get(qid)
     assert q.kind == kind
     assert watch <= set(q.watch)
@@ -131,8 +229,9 @@ def test_every_question_is_complete(banks: dict[str, Bank]) -> None:
         checks = {
             "kind": q.kind in KINDS,
             "text": bool(q.text.strip()),
-            "hint is one line of at most 200 characters":
-                bool(q.hint) and "\n" not in q.hint and len(q.hint) <= 200,
+            "hint is one line of at most 200 characters": bool(q.hint)
+            and "\n" not in q.hint
+            and len(q.hint) <= 200,
             f"model_answer has 3-8 sentences (has {len(sentences)})": 3 <= len(sentences) <= 8,
             "topic": bool(q.topic),
             f"watch uses known categories ({q.watch})": set(q.watch) <= RED_FLAGS,
@@ -178,21 +277,26 @@ def test_phrases_are_clean(banks: dict[str, Bank]) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_phrases_do_not_overlap_between_points(banks: dict[str, Bank]) -> None:
     """Within a question, saying one point's phrase must not also make another point."""
     problems = [
         f"{bid}/{q.id}: {a.id} phrase {pa!r} fires inside {b.id} phrase {pb!r}"
         for bid, q in all_questions(banks)
         for a, b in itertools.permutations(q.points, 2)
-        for pa in a.phrases for pb in b.phrases
+        for pa in a.phrases
+        for pb in b.phrases
         if contains(stems(pb), stems(pa))
     ]
     assert not problems, "\n".join(problems)
 
 
 def test_repeating_the_question_scores_no_point(banks: dict[str, Bank]) -> None:
-    problems = [f"{bid}/{q.id}: {covered_points(q, q.text)}" for bid, q in all_questions(banks)
-                if covered_points(q, q.text)]
+    problems = [
+        f"{bid}/{q.id}: {covered_points(q, q.text)}"
+        for bid, q in all_questions(banks)
+        if covered_points(q, q.text)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -215,11 +319,15 @@ def test_cover_points_matcher_can_fail(banks: dict[str, Bank]) -> None:
 
 # ------------------------------------------------------------------ no copying from the article
 
+
 def _article() -> str:
-    cands = [os.environ.get("VOICECOACH_ARTICLE", ""), REPO / "docs" / "source-article.txt",
-             REPO / "tests" / "fixtures" / "source-article.txt",
-             REPO.parent / "shared" / "source-article.txt",  # beside the clone, in CI too
-             Path("/work/shared/source-article.txt")]
+    cands = [
+        os.environ.get("VOICECOACH_ARTICLE", ""),
+        REPO / "docs" / "source-article.txt",
+        REPO / "tests" / "fixtures" / "source-article.txt",
+        REPO.parent / "shared" / "source-article.txt",  # beside the clone, in CI too
+        Path("/work/shared/source-article.txt"),
+    ]
     for c in cands:
         if c and Path(c).is_file():
             return Path(c).read_text(encoding="utf-8")
@@ -231,7 +339,7 @@ def _words(text: str) -> list[str]:
 
 
 def _ngrams(words: list[str], n: int = 8) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def copied_runs(article: str, text: str) -> set[tuple[str, ...]]:
@@ -286,18 +394,25 @@ def test_minimal_bank_loads(tmp_path: Path) -> None:
 
 BROKEN = [
     ("duplicate-id", _q("twice") + _q("twice"), "twice", "id", "duplicate"),
-    ("missing-text", _q("notext").replace('text = "Explain something."\n', ""), "notext", "text",
-     "missing"),
+    (
+        "missing-text",
+        _q("notext").replace('text = "Explain something."\n', ""),
+        "notext",
+        "text",
+        "missing",
+    ),
     ("empty-phrases", _q("nophr", phrases="[]"), "nophr", "phrases", "non-empty"),
     ("empty-string-phrase", _q("blank", phrases='["ok", "  "]'), "blank", "phrases", "empty"),
     ("unknown-kind", _q("odd", kind="trivia"), "odd", "kind", "trivia"),
 ]
 
 
-@pytest.mark.parametrize(("case", "body", "qid", "field", "words"), BROKEN,
-                         ids=[b[0] for b in BROKEN])
-def test_broken_bank_names_file_question_and_field(tmp_path: Path, case: str, body: str,
-                                                   qid: str, field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "body", "qid", "field", "words"), BROKEN, ids=[b[0] for b in BROKEN]
+)
+def test_broken_bank_names_file_question_and_field(
+    tmp_path: Path, case: str, body: str, qid: str, field: str, words: str
+) -> None:
     path = _bank(tmp_path, body, f"{case}.toml")
     with pytest.raises(BankError) as info:
         load_bank(path)

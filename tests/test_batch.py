@@ -18,6 +18,8 @@ from click.testing import CliRunner
 
 from voicecoach.cli import main
 
+pytestmark = pytest.mark.audio
+
 FIX = Path(__file__).parent / "fixtures" / "audio"
 VC = [sys.executable, "-m", "voicecoach"]
 
@@ -42,16 +44,23 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_batch_outputs_and_errors(folder: Path, tmp_path: Path) -> None:
-    m = _manifest(folder, [("a.flac", "cross-validation"), ("b.mp3", "precision-recall-f1"),
-                           ("broken.wav", "bias-variance"), ("gone.wav", "bias-variance"),
-                           ("a.flac", "no-such-question")])
+    m = _manifest(
+        folder,
+        [
+            ("a.flac", "cross-validation"),
+            ("b.mp3", "precision-recall-f1"),
+            ("broken.wav", "bias-variance"),
+            ("gone.wav", "bias-variance"),
+            ("a.flac", "no-such-question"),
+        ],
+    )
     out = tmp_path / "out"
-    r = CliRunner().invoke(main, ["batch", "--manifest", str(m), "--out", str(out),
-                                  "--workers", "1"])
+    r = CliRunner().invoke(
+        main, ["batch", "--manifest", str(m), "--out", str(out), "--workers", "1"]
+    )
     assert r.exit_code == 1, r.output
     rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
-    assert [x["audio"] for x in rows] == ["a.flac", "b.mp3", "broken.wav", "gone.wav",
-                                          "a.flac"]
+    assert [x["audio"] for x in rows] == ["a.flac", "b.mp3", "broken.wav", "gone.wav", "a.flac"]
     ok, ok2, broken, gone, unknown = rows
     assert ok["error"] is None and ok["question_id"] == "cross-validation"
     assert "stratified" in ok["transcript"].lower()
@@ -70,8 +79,16 @@ def test_batch_outputs_and_errors(folder: Path, tmp_path: Path) -> None:
 
 def test_batch_resume_skips_done_and_force_redoes(folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ["batch", str(folder / "a.flac"), "-q", "cross-validation", "--out", str(out),
-            "--workers", "1"]
+    args = [
+        "batch",
+        str(folder / "a.flac"),
+        "-q",
+        "cross-validation",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
     r1 = CliRunner().invoke(main, args)
     assert r1.exit_code == 0 and "1 scored, 0 already done" in r1.output
     first = (out / "results.jsonl").read_text()
@@ -94,8 +111,10 @@ def test_batch_ctrl_c_keeps_finished_results(folder: Path, tmp_path: Path) -> No
     cmd = [*VC, "batch", str(d), "-q", "cross-validation", "--out", str(out), "-j", "2"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "items").glob("*.json"))
-                                         if (out / "items").is_dir() else []) < 2:
+    while (
+        time.time() < deadline
+        and len(list((out / "items").glob("*.json")) if (out / "items").is_dir() else []) < 2
+    ):
         time.sleep(0.1)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
@@ -115,10 +134,25 @@ def test_batch_runs_without_network(folder: Path, tmp_path: Path) -> None:
     if probe.returncode != 0:
         pytest.skip("unshare -n not permitted here")
     out = tmp_path / "out"
-    r = subprocess.run(["unshare", "-n", *VC, "batch", str(folder / "a.flac"), "-q",
-                        "cross-validation", "--out", str(out), "-j", "1"],
-                       capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "HF_HUB_OFFLINE": "0"})
+    r = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            *VC,
+            "batch",
+            str(folder / "a.flac"),
+            "-q",
+            "cross-validation",
+            "--out",
+            str(out),
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "0"},
+    )
     assert r.returncode == 0, r.stderr
     row = json.loads((out / "results.jsonl").read_text())
     assert row["error"] is None and row["transcript"]
@@ -128,15 +162,40 @@ def test_batch_runs_without_network(folder: Path, tmp_path: Path) -> None:
 def test_score_and_transcribe_run_without_network(tmp_path: Path) -> None:
     if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
         pytest.skip("unshare -n not permitted here")
-    r = subprocess.run(["unshare", "-n", *VC, "score", str(FIX / "filler.flac"), "-q",
-                        "cross-validation", "--json"], capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            *VC,
+            "score",
+            str(FIX / "filler.flac"),
+            "-q",
+            "cross-validation",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert "stratified" in d["transcript"].lower() and d["delivery"]["wpm"]
     assert d["fillers"]["items"][0]["start"] is not None  # audio gives filler times
-    r = subprocess.run(["unshare", "-n", *VC, "score", str(FIX / "filler.flac"), "-q",
-                        "cross-validation", "--model", "small.en"], capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            *VC,
+            "score",
+            str(FIX / "filler.flac"),
+            "-q",
+            "cross-validation",
+            "--model",
+            "small.en",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 2 and "allow-download" in r.stderr  # never fetched silently
     assert len(r.stderr.strip().splitlines()) == 1

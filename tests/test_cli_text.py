@@ -13,8 +13,10 @@ from click.testing import CliRunner
 
 from voicecoach.cli import main
 
-ANSWER = ("Um, high bias means the model is too simple and underfits, while high variance "
-          "means it overfits the noise. You balance the two to do well on unseen data.")
+ANSWER = (
+    "Um, high bias means the model is too simple and underfits, while high variance "
+    "means it overfits the noise. You balance the two to do well on unseen data."
+)
 
 
 @pytest.fixture
@@ -23,6 +25,7 @@ def run():
 
     def _run(*args: str, input: str | bytes | None = None):
         return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
     return _run
 
 
@@ -45,8 +48,10 @@ def test_questions_validate(run, tmp_path: Path) -> None:
     r = run("questions", "validate", str(good))
     assert r.exit_code == 0 and r.output.startswith("ok:")
     bad = tmp_path / "bad.toml"
-    bad.write_text('id="x"\ntitle="X"\n[[questions]]\nid="q1"\ntext="Q?"\nkind="oral"\n'
-                   '[[questions.points]]\nid="p"\nlabel="L"\nphrases=["a b"]\n')
+    bad.write_text(
+        'id="x"\ntitle="X"\n[[questions]]\nid="q1"\ntext="Q?"\nkind="oral"\n'
+        '[[questions.points]]\nid="p"\nlabel="L"\nphrases=["a b"]\n'
+    )
     r = run("questions", "validate", str(bad))
     assert r.exit_code == 2
     assert "bad.toml" in r.output and "q1" in r.output and "kind" in r.output
@@ -61,8 +66,7 @@ def test_score_text_json_from_stdin_and_file(run, tmp_path: Path) -> None:
     assert d["fillers"]["count"] == 1 and d["fillers"]["items"][0]["text"] == "um"
     f = tmp_path / "a.txt"
     f.write_text(ANSWER)
-    r2 = run("score-text", "--bank", "ml-engineer", "--question", "bias-variance", "--json",
-             str(f))
+    r2 = run("score-text", "--bank", "ml-engineer", "--question", "bias-variance", "--json", str(f))
     assert json.loads(r2.output) == d
 
 
@@ -71,12 +75,15 @@ def test_score_text_human_output(run) -> None:
     assert r.exit_code == 0 and "/100" in r.output and "Key points" in r.output
 
 
-@pytest.mark.parametrize("args,input,needle", [
-    (["-q", "no-such-question"], "hi", "no question 'no-such-question'"),
-    (["-q", "bias-variance", "--bank", "nope"], "hi", "no bundled bank"),
-    (["-q", "bias-variance", "/no/such/file.txt"], None, "no such file"),
-    (["-q", "bias-variance", "-"], b"caf\xe9 \xff\xfe", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "args,input,needle",
+    [
+        (["-q", "no-such-question"], "hi", "no question 'no-such-question'"),
+        (["-q", "bias-variance", "--bank", "nope"], "hi", "no bundled bank"),
+        (["-q", "bias-variance", "/no/such/file.txt"], None, "no such file"),
+        (["-q", "bias-variance", "-"], b"caf\xe9 \xff\xfe", "not UTF-8"),
+    ],
+)
 def test_score_text_bad_input_is_one_line(run, args, input, needle) -> None:
     r = run("score-text", *args, input=input)
     assert r.exit_code == 2
@@ -100,7 +107,8 @@ def test_text_commands_do_not_import_speech_libraries(tmp_path: Path) -> None:
         "'onnxruntime','av') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
     )
-    p = subprocess.run([sys.executable, "-c", code], input=ANSWER, capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-c", code], input=ANSWER, capture_output=True, text=True, timeout=60
+    )
     assert json.loads(p.stdout)["question_id"] == "bias-variance"
     assert p.stderr.strip().endswith("HEAVY="), p.stderr

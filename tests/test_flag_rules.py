@@ -186,119 +186,126 @@ NEAR_MISSES = {
 }
 
 
-
 # More paraphrases, written as a second and third round of probes.
 MORE_HITS = [
-    ('overstating_skills', "To be honest there isn't a single algorithm I haven't implemented."),
-    ('overstating_skills',
-     "I'm the strongest ML engineer in my company by far, nobody comes close."),
-    ('overstating_skills', 'I know deep learning inside and out, every architecture.'),
-    ('overstating_skills', "I'm fluent in every programming language."),
-    ('overstating_skills', 'I can pick up any new technology overnight.'),
-    ('overstating_skills', 'My models never fail.'),
-    ('false_promise', "I'll guarantee you at least a 20% lift."),
-    ('false_promise', 'My fraud model will catch all the fraud.'),
-    ('false_promise', 'I will have your recommendation system rebuilt by next month.'),
-    ('false_promise', 'With me on the team you will never have another outage.'),
-    ('false_promise', "I'll make sure the model is always right."),
-    ('negative_about_employer', 'My manager was useless, honestly.'),
-    ('negative_about_employer', 'The people running that company were clueless.'),
-    ('negative_about_employer', "My current boss is the worst manager I've ever had."),
-    ('negative_about_employer', 'That company is a dumpster fire.'),
-    ('negative_about_employer', 'Management there is completely incompetent.'),
-    ('salary_too_early', 'So what kind of salary are we talking about?'),
-    ('salary_too_early', "What's the pay like here?"),
-    ('salary_too_early', 'Before anything else, I want to talk about compensation.'),
-    ('salary_too_early', 'Are there stock options?'),
-    ('salary_too_early', "I'm really just here for the money."),
-    ('salary_too_early', "The reason I'm leaving is the pay, I want more money."),
-    ('dismissive_teamwork', 'Working with other people just slows me down.'),
-    ('dismissive_teamwork', 'I find meetings pointless.'),
-    ('dismissive_teamwork', "I don't see the point of code reviews."),
-    ('dismissive_teamwork', "Honestly, I'm better off working alone."),
-    ('dismissive_teamwork', 'My teammates usually hold me back.'),
-    ('inappropriate_language', 'The dataset was total crap.'),
-    ('inappropriate_language', 'Yeah it was a fucking nightmare.'),
-    ('inappropriate_language', 'The old system was a piece of shit.'),
-    ('inappropriate_language', 'That was a dick move by the client.'),
-    ('unprepared_company', "I don't really know anything about what you do."),
-    ('unprepared_company', "Honestly, I didn't do much research on the company."),
-    ('unprepared_company', "I'm not really familiar with your products."),
-    ('unprepared_company', "I haven't looked at your website yet."),
-    ('unprepared_company', 'What industry are you guys in again?'),
-    ('overstating_skills',
-     "I've read every paper on transformers, so there's nothing about them I don't know."),
-    ('false_promise', 'I can promise the churn model will be live before the end of the quarter.'),
-    ('false_promise', "I'll get your false positives down to zero."),
-    ('false_promise', 'Our model will be 100 percent accurate.'),
-    ('negative_about_employer', 'The leadership at my last job were a bunch of clowns.'),
-    ('negative_about_employer', 'My ex-boss had no clue about data science.'),
-    ('negative_about_employer', 'I hated working there, the management was terrible.'),
-    ('salary_too_early', "What's the salary for this role?"),
-    ('salary_too_early', 'And what about bonuses?'),
-    ('salary_too_early', 'How much PTO do you give?'),
-    ('salary_too_early', 'Money is the main thing for me.'),
-    ('dismissive_teamwork', "I'd rather not waste time in meetings with the team."),
-    ('dismissive_teamwork', "I don't really like working with other people."),
-    ('inappropriate_language', 'The labels were shit.'),
-    ('inappropriate_language', 'That was a bitch to debug.'),
-    ('unprepared_company', "Honestly I don't know what you guys sell."),
-    ('unprepared_company', "I'm not familiar with the company at all."),
+    ("overstating_skills", "To be honest there isn't a single algorithm I haven't implemented."),
+    (
+        "overstating_skills",
+        "I'm the strongest ML engineer in my company by far, nobody comes close.",
+    ),
+    ("overstating_skills", "I know deep learning inside and out, every architecture."),
+    ("overstating_skills", "I'm fluent in every programming language."),
+    ("overstating_skills", "I can pick up any new technology overnight."),
+    ("overstating_skills", "My models never fail."),
+    ("false_promise", "I'll guarantee you at least a 20% lift."),
+    ("false_promise", "My fraud model will catch all the fraud."),
+    ("false_promise", "I will have your recommendation system rebuilt by next month."),
+    ("false_promise", "With me on the team you will never have another outage."),
+    ("false_promise", "I'll make sure the model is always right."),
+    ("negative_about_employer", "My manager was useless, honestly."),
+    ("negative_about_employer", "The people running that company were clueless."),
+    ("negative_about_employer", "My current boss is the worst manager I've ever had."),
+    ("negative_about_employer", "That company is a dumpster fire."),
+    ("negative_about_employer", "Management there is completely incompetent."),
+    ("salary_too_early", "So what kind of salary are we talking about?"),
+    ("salary_too_early", "What's the pay like here?"),
+    ("salary_too_early", "Before anything else, I want to talk about compensation."),
+    ("salary_too_early", "Are there stock options?"),
+    ("salary_too_early", "I'm really just here for the money."),
+    ("salary_too_early", "The reason I'm leaving is the pay, I want more money."),
+    ("dismissive_teamwork", "Working with other people just slows me down."),
+    ("dismissive_teamwork", "I find meetings pointless."),
+    ("dismissive_teamwork", "I don't see the point of code reviews."),
+    ("dismissive_teamwork", "Honestly, I'm better off working alone."),
+    ("dismissive_teamwork", "My teammates usually hold me back."),
+    ("inappropriate_language", "The dataset was total crap."),
+    ("inappropriate_language", "Yeah it was a fucking nightmare."),
+    ("inappropriate_language", "The old system was a piece of shit."),
+    ("inappropriate_language", "That was a dick move by the client."),
+    ("unprepared_company", "I don't really know anything about what you do."),
+    ("unprepared_company", "Honestly, I didn't do much research on the company."),
+    ("unprepared_company", "I'm not really familiar with your products."),
+    ("unprepared_company", "I haven't looked at your website yet."),
+    ("unprepared_company", "What industry are you guys in again?"),
+    (
+        "overstating_skills",
+        "I've read every paper on transformers, so there's nothing about them I don't know.",
+    ),
+    ("false_promise", "I can promise the churn model will be live before the end of the quarter."),
+    ("false_promise", "I'll get your false positives down to zero."),
+    ("false_promise", "Our model will be 100 percent accurate."),
+    ("negative_about_employer", "The leadership at my last job were a bunch of clowns."),
+    ("negative_about_employer", "My ex-boss had no clue about data science."),
+    ("negative_about_employer", "I hated working there, the management was terrible."),
+    ("salary_too_early", "What's the salary for this role?"),
+    ("salary_too_early", "And what about bonuses?"),
+    ("salary_too_early", "How much PTO do you give?"),
+    ("salary_too_early", "Money is the main thing for me."),
+    ("dismissive_teamwork", "I'd rather not waste time in meetings with the team."),
+    ("dismissive_teamwork", "I don't really like working with other people."),
+    ("inappropriate_language", "The labels were shit."),
+    ("inappropriate_language", "That was a bitch to debug."),
+    ("unprepared_company", "Honestly I don't know what you guys sell."),
+    ("unprepared_company", "I'm not familiar with the company at all."),
 ]
 
 MORE_NEAR_MISSES = [
-    ('overstating_skills', "I've shipped models with every framework our team used."),
-    ('overstating_skills', 'I never made the same mistake twice after that.'),
-    ('overstating_skills', "I'm confident I can learn your stack quickly."),
-    ('false_promise', "I'll make sure we measure it properly."),
-    ('false_promise', 'We can never be sure a model will generalize.'),
-    ('false_promise', "I can't guarantee anything until I see the data."),
-    ('negative_about_employer', 'My manager and I disagreed, but she was right in the end.'),
-    ('negative_about_employer', 'The company was small, so I wore many hats.'),
-    ('negative_about_employer', 'Our previous pipeline was terrible, so I rewrote it.'),
-    ('negative_about_employer', 'The project was a mess until we added tests.'),
-    ('salary_too_early', 'How does the team measure success?'),
-    ('salary_too_early', 'We paid attention to recall.'),
-    ('salary_too_early', "The model's raise in accuracy was small."),
-    ('salary_too_early', 'What does growth look like for this role?'),
-    ('dismissive_teamwork', 'I like to think problems through on my own before a meeting.'),
-    ('dismissive_teamwork',
-     'I did most of the modeling myself while my teammate built the pipeline.'),
-    ('dismissive_teamwork', "I don't need much supervision, but I value code reviews."),
-    ('inappropriate_language', 'We passed the class weights to the classifier.'),
-    ('inappropriate_language', "It's a pain point for customers."),
-    ('inappropriate_language', 'Scunthorpe is a town.'),
-    ('unprepared_company', "I'm not sure what the team uses for orchestration."),
-    ('unprepared_company', "I don't know how your deployment works internally."),
-    ('unprepared_company', "I'm not sure what the company's stance on open source is."),
-    ('overstating_skills', 'I know the basics of every major framework.'),
-    ('overstating_skills', 'Nobody on the team knew Spark, so I learned it.'),
-    ('overstating_skills', "There's no model I would deploy without monitoring."),
-    ('overstating_skills', "I'm the only ML engineer at my company."),
-    ('false_promise', 'Our goal was to have it live within two weeks.'),
-    ('false_promise', 'The model should never see the test set during training.'),
-    ('false_promise', 'You can never remove all false positives.'),
-    ('false_promise', 'We guaranteed the labels were consistent by double annotation.'),
-    ('negative_about_employer', 'My manager had no idea the data was stale until I showed her.'),
-    ('negative_about_employer', 'The startup ran out of money and shut down.'),
-    ('negative_about_employer', 'My boss was tough, but I learned a lot.'),
-    ('negative_about_employer', 'The old model was terrible at rare classes.'),
-    ('salary_too_early', 'The money laundering detection project was interesting.'),
-    ('salary_too_early', 'We predicted salary from job descriptions.'),
-    ('salary_too_early', 'The raise in recall was small.'),
-    ('salary_too_early', "What's the biggest challenge the team faces?"),
-    ('salary_too_early', 'We used a bonus feature for the top customers.'),
-    ('dismissive_teamwork', 'I prefer to write the first draft myself and then get a review.'),
-    ('dismissive_teamwork', 'I was the only data scientist, so I did the modeling myself.'),
-    ('dismissive_teamwork',
-     'Meetings were long, so we moved to async updates that the team liked.'),
-    ('inappropriate_language', 'We shipped it in a hell of a hurry.'),
-    ('inappropriate_language', 'The assistant flagged the classes.'),
-    ('inappropriate_language', 'It was a crappie fishing app.'),
-    ('unprepared_company', "I'm not sure what the company's data stack looks like."),
-    ('unprepared_company', "I don't know much about reinforcement learning."),
-    ('unprepared_company', "I haven't read the paper you mentioned."),
-    ('unprepared_company', "I didn't do much research on graph networks."),
+    ("overstating_skills", "I've shipped models with every framework our team used."),
+    ("overstating_skills", "I never made the same mistake twice after that."),
+    ("overstating_skills", "I'm confident I can learn your stack quickly."),
+    ("false_promise", "I'll make sure we measure it properly."),
+    ("false_promise", "We can never be sure a model will generalize."),
+    ("false_promise", "I can't guarantee anything until I see the data."),
+    ("negative_about_employer", "My manager and I disagreed, but she was right in the end."),
+    ("negative_about_employer", "The company was small, so I wore many hats."),
+    ("negative_about_employer", "Our previous pipeline was terrible, so I rewrote it."),
+    ("negative_about_employer", "The project was a mess until we added tests."),
+    ("salary_too_early", "How does the team measure success?"),
+    ("salary_too_early", "We paid attention to recall."),
+    ("salary_too_early", "The model's raise in accuracy was small."),
+    ("salary_too_early", "What does growth look like for this role?"),
+    ("dismissive_teamwork", "I like to think problems through on my own before a meeting."),
+    (
+        "dismissive_teamwork",
+        "I did most of the modeling myself while my teammate built the pipeline.",
+    ),
+    ("dismissive_teamwork", "I don't need much supervision, but I value code reviews."),
+    ("inappropriate_language", "We passed the class weights to the classifier."),
+    ("inappropriate_language", "It's a pain point for customers."),
+    ("inappropriate_language", "Scunthorpe is a town."),
+    ("unprepared_company", "I'm not sure what the team uses for orchestration."),
+    ("unprepared_company", "I don't know how your deployment works internally."),
+    ("unprepared_company", "I'm not sure what the company's stance on open source is."),
+    ("overstating_skills", "I know the basics of every major framework."),
+    ("overstating_skills", "Nobody on the team knew Spark, so I learned it."),
+    ("overstating_skills", "There's no model I would deploy without monitoring."),
+    ("overstating_skills", "I'm the only ML engineer at my company."),
+    ("false_promise", "Our goal was to have it live within two weeks."),
+    ("false_promise", "The model should never see the test set during training."),
+    ("false_promise", "You can never remove all false positives."),
+    ("false_promise", "We guaranteed the labels were consistent by double annotation."),
+    ("negative_about_employer", "My manager had no idea the data was stale until I showed her."),
+    ("negative_about_employer", "The startup ran out of money and shut down."),
+    ("negative_about_employer", "My boss was tough, but I learned a lot."),
+    ("negative_about_employer", "The old model was terrible at rare classes."),
+    ("salary_too_early", "The money laundering detection project was interesting."),
+    ("salary_too_early", "We predicted salary from job descriptions."),
+    ("salary_too_early", "The raise in recall was small."),
+    ("salary_too_early", "What's the biggest challenge the team faces?"),
+    ("salary_too_early", "We used a bonus feature for the top customers."),
+    ("dismissive_teamwork", "I prefer to write the first draft myself and then get a review."),
+    ("dismissive_teamwork", "I was the only data scientist, so I did the modeling myself."),
+    (
+        "dismissive_teamwork",
+        "Meetings were long, so we moved to async updates that the team liked.",
+    ),
+    ("inappropriate_language", "We shipped it in a hell of a hurry."),
+    ("inappropriate_language", "The assistant flagged the classes."),
+    ("inappropriate_language", "It was a crappie fishing app."),
+    ("unprepared_company", "I'm not sure what the company's data stack looks like."),
+    ("unprepared_company", "I don't know much about reinforcement learning."),
+    ("unprepared_company", "I haven't read the paper you mentioned."),
+    ("unprepared_company", "I didn't do much research on graph networks."),
 ]
 
 
@@ -307,17 +314,20 @@ def test_hits(cat: str, text: str) -> None:
     assert flags(text) == [cat]
 
 
-@pytest.mark.parametrize("cat,text",
-                         [(c, t) for c, ts in NEAR_MISSES.items() for t in ts] + MORE_NEAR_MISSES)
+@pytest.mark.parametrize(
+    "cat,text", [(c, t) for c, ts in NEAR_MISSES.items() for t in ts] + MORE_NEAR_MISSES
+)
 def test_near_misses(cat: str, text: str) -> None:
     assert cat not in flags(text)
 
 
 # ---------------------------------------------------------------- statements
 
+
 def test_one_sentence_is_one_statement() -> None:
     assert flags("I know every algorithm, I've mastered all frameworks there are.") == [
-        "overstating_skills"]
+        "overstating_skills"
+    ]
 
 
 def test_two_sentences_are_two_statements() -> None:
@@ -333,34 +343,44 @@ def test_a_match_never_spans_two_sentences() -> None:
 
 # ---------------------------------------------------------------- no questions
 
-@pytest.mark.parametrize("text", [
-    "I think you've answered all my questions already.",
-    "Nothing comes to mind right now, thanks.",
-    "I don't have any more questions.",
-    "No questions from me, thanks a lot.",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think you've answered all my questions already.",
+        "Nothing comes to mind right now, thanks.",
+        "I don't have any more questions.",
+        "No questions from me, thanks a lot.",
+    ],
+)
 def test_explicit_decline_flags_any_closing_question(text: str) -> None:
     assert flags(text, "closing", QU) == ["no_questions"]
     assert flags(text, "closing", AE) == ["no_questions"]
 
 
-@pytest.mark.parametrize("text", [
-    "No, I'm good, thanks.",
-    "Not really. Thanks for your time.",
-    "Nope, that's it from me.",
-    "Hmm. Not at the moment, no.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No, I'm good, thanks.",
+        "Not really. Thanks for your time.",
+        "Nope, that's it from me.",
+        "Hmm. Not at the moment, no.",
+    ],
+)
 def test_bare_decline_flags_only_when_asked_for_questions(text: str) -> None:
     assert flags(text, "closing", QU) == ["no_questions"]
     assert flags(text, "closing", AE) == []  # declining to add something is fine
 
 
-@pytest.mark.parametrize("text", [
-    "No questions about the salary, but what does the team ship next quarter?",
-    "Not about the role, but how do you deploy models?",
-    "Yes, what does success look like in this role?",
-    "No, I think I covered everything I wanted to say. Thanks for your time.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No questions about the salary, but what does the team ship next quarter?",
+        "Not about the role, but how do you deploy models?",
+        "Yes, what does success look like in this role?",
+        "No, I think I covered everything I wanted to say. Thanks for your time.",
+    ],
+)
 def test_no_questions_near_misses(text: str) -> None:
     assert flags(text, "closing", QU if "?" in text else AE) == []
 
@@ -373,41 +393,45 @@ def test_no_questions_only_for_closing_questions_and_once() -> None:
 
 # ---------------------------------------------------------------- fillers
 
-@pytest.mark.parametrize("text,expected", [
-    # discourse marker and hedge "like"
-    ("It's, like, a random forest.", ["like"]),
-    ("Like, is the plan to build or buy?", ["like"]),
-    ("we needed like a simple baseline", ["like"]),
-    ("We used like a random forest", ["like"]),
-    ("so like the model just memorizes the data", ["like"]),
-    ("i guess like what does the roadmap look like", ["like"]),
-    ("the model like learns it by itself", ["like"]),
-    ("its like a kind of clustering", ["like"]),
-    # approximator before a quantity
-    ("we waited like two weeks", ["like"]),
-    ("set the depth to like five", ["like"]),
-    ("about like a third of them were wrong", ["like"]),
-    # "such as", comparisons and the verb
-    ("Use a tree model, like XGBoost.", []),
-    ("Like if you have a date, pull out the weekday.", []),
-    ("k folds like ten fold is common", []),
-    ("It works like a weather forecast.", []),
-    ("I'd like to add something. It looks like noise.", []),
-    ("something like 70 percent", []),
-    ("Retail has the problems I like: churn and fraud.", []),
-    ("A random forest is like a committee of experts.", []),
-    ("It's kind of like a vote.", ["kind of"]),
-    ("It was, like, 10 minutes.", ["like"]),
-    ("Do you know what I mean? As you know, it works.", []),
-    # restarts
-    ("I'd also, I'd also show examples.", ["(restart)"]),
-    ("I, uh, I built it.", ["(restart)", "uh"]),
-    ("And, and the model failed.", ["(restart)"]),
-    ("k-means plus plus and C plus plus", []),
-    # kind of
-    ("so its kind of the classification version", ["kind of"]),
-    ("a kind of meta-model", []),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # discourse marker and hedge "like"
+        ("It's, like, a random forest.", ["like"]),
+        ("Like, is the plan to build or buy?", ["like"]),
+        ("we needed like a simple baseline", ["like"]),
+        ("We used like a random forest", ["like"]),
+        ("so like the model just memorizes the data", ["like"]),
+        ("i guess like what does the roadmap look like", ["like"]),
+        ("the model like learns it by itself", ["like"]),
+        ("its like a kind of clustering", ["like"]),
+        # approximator before a quantity
+        ("we waited like two weeks", ["like"]),
+        ("set the depth to like five", ["like"]),
+        ("about like a third of them were wrong", ["like"]),
+        # "such as", comparisons and the verb
+        ("Use a tree model, like XGBoost.", []),
+        ("Like if you have a date, pull out the weekday.", []),
+        ("k folds like ten fold is common", []),
+        ("It works like a weather forecast.", []),
+        ("I'd like to add something. It looks like noise.", []),
+        ("something like 70 percent", []),
+        ("Retail has the problems I like: churn and fraud.", []),
+        ("A random forest is like a committee of experts.", []),
+        ("It's kind of like a vote.", ["kind of"]),
+        ("It was, like, 10 minutes.", ["like"]),
+        ("Do you know what I mean? As you know, it works.", []),
+        # restarts
+        ("I'd also, I'd also show examples.", ["(restart)"]),
+        ("I, uh, I built it.", ["(restart)", "uh"]),
+        ("And, and the model failed.", ["(restart)"]),
+        ("k-means plus plus and C plus plus", []),
+        # kind of
+        ("so its kind of the classification version", ["kind of"]),
+        ("a kind of meta-model", []),
+    ],
+)
 def test_filler_rules(text: str, expected: list[str]) -> None:
     assert fillers(text) == expected
 
@@ -475,8 +499,11 @@ def _flagset() -> list[tuple[str, str, dict]]:  # (file, text, statement)
     from pathlib import Path
 
     root = Path(__file__).parent / "flagset"
-    return [(f.name, s["text"], s) for f in sorted(root.glob("*.toml"))
-            for s in tomllib.loads(f.read_text())["statement"]]
+    return [
+        (f.name, s["text"], s)
+        for f in sorted(root.glob("*.toml"))
+        for s in tomllib.loads(f.read_text())["statement"]
+    ]
 
 
 _FLAGSET = _flagset()

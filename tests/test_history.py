@@ -26,10 +26,12 @@ from voicecoach.history.trends import question_detail, trends
 from voicecoach.scoring.result import ResultFormatError
 
 WEAK = "Precision is about errors, I guess."
-STRONG = ("Precision is the share of predicted positives that really are positive. Recall is "
-          "the share of actual positives the model finds. F1 is the harmonic mean of "
-          "precision and recall. They trade off through the decision threshold: favour "
-          "precision when false alarms are costly and recall when misses are costly.")
+STRONG = (
+    "Precision is the share of predicted positives that really are positive. Recall is "
+    "the share of actual positives the model finds. F1 is the harmonic mean of "
+    "precision and recall. They trade off through the decision threshold: favour "
+    "precision when false alarms are costly and recall when misses are costly."
+)
 
 
 @pytest.fixture
@@ -69,24 +71,33 @@ def test_record_is_idempotent_and_trends_show_progress(home):
     assert t["weeks"][1]["overall"] == round((weak["overall"] + strong["overall"]) / 2, 1)
     q = t["questions"][0]
     assert (q["question_id"], q["answers"], q["first"], q["best"], q["latest"]) == (
-        "precision-recall-f1", 3, weak["overall"], strong["overall"], weak["overall"])
+        "precision-recall-f1",
+        3,
+        weak["overall"],
+        strong["overall"],
+        weak["overall"],
+    )
     d = question_detail("precision-recall-f1")
     assert d["best"]["key"] == "score:b" and d["latest"]["key"] == "score:c"
     assert d["best"]["recorded_at"] == "2026-11-10T09:00:00+00:00"  # stored in UTC
     assert len(d["best"]["missed"]) < len(d["latest"]["missed"])
-    assert record_answer({"error": "no such file", "overall": None}, "batch", "x",
-                         "2026-11-11") is False
+    assert (
+        record_answer({"error": "no such file", "overall": None}, "batch", "x", "2026-11-11")
+        is False
+    )
 
 
 def test_a_write_is_all_or_nothing(home):
     good = review_rig.typed_result()
     bad = {"question_id": "x", "overall": 50}  # no coverage: fails half-way through
     with pytest.raises(ResultFormatError):
-        record_entries([Entry(good, "score", "1", "2026-11-01"),
-                        Entry(bad, "score", "2", "2026-11-01")])
+        record_entries(
+            [Entry(good, "score", "1", "2026-11-01"), Entry(bad, "score", "2", "2026-11-01")]
+        )
     assert _count() == 0
 
 
+@pytest.mark.audio
 def test_concurrent_writers_lose_nothing(home):
     r = review_rig.typed_result()
     errors = []
@@ -106,8 +117,7 @@ def test_concurrent_writers_lose_nothing(home):
     assert errors == [] and _count() == 45
 
 
-def test_locked_database_is_a_clear_message_and_quiet_wrapper_warns(home, monkeypatch,
-                                                                    capsys):
+def test_locked_database_is_a_clear_message_and_quiet_wrapper_warns(home, monkeypatch, capsys):
     monkeypatch.setattr(history, "BUSY_TIMEOUT_S", 0.2)
     r = review_rig.typed_result()
     record_answer(r, "score", "first", "2026-11-01")
@@ -120,14 +130,14 @@ def test_locked_database_is_a_clear_message_and_quiet_wrapper_warns(home, monkey
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("warning: not added to history:")
         res = CliRunner().invoke(main, ["history"])
-        assert res.exit_code == 2 and "is locked" in res.stderr and "Traceback" not in \
-            res.output
+        assert res.exit_code == 2 and "is locked" in res.stderr and "Traceback" not in res.output
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert _count() == 1
 
 
+@pytest.mark.audio
 def test_corrupt_database_then_rebuild_from_sessions(home):
     folder = review_rig.make_session(home / "sessions")
     before = _tree_digest(folder)
@@ -148,9 +158,13 @@ def test_corrupt_database_then_rebuild_from_sessions(home):
     assert _tree_digest(folder) == before  # session files untouched throughout
     t = trends()
     assert {q["question_id"]: q["answers"] for q in t["questions"]} == {
-        "past-project": 1, "cross-validation": 2, "precision-recall-f1": 1}
+        "past-project": 1,
+        "cross-validation": 2,
+        "precision-recall-f1": 1,
+    }
 
 
+@pytest.mark.audio
 def test_rebuild_is_idempotent_and_keeps_batches_and_score_runs(home, tmp_path):
     review_rig.make_session(home / "sessions")
     jsonl = review_rig.make_batch(tmp_path / "batch")
@@ -178,6 +192,7 @@ def _rows() -> list[dict]:
         con.close()
 
 
+@pytest.mark.audio
 def test_cli_history_tables_json_question_and_report(home):
     folder = review_rig.make_session(home / "sessions")
     runner = CliRunner()
@@ -204,3 +219,30 @@ def test_cli_history_tables_json_question_and_report(home):
     res = runner.invoke(main, ["report", str(folder), "--history", "-o", str(home / "b.html")])
     html = (home / "b.html").read_text(encoding="utf-8")
     assert res.exit_code == 0 and 'class="answer"' in html and 'class="history"' in html
+
+
+def test_a_database_from_release_0_1_opens_with_its_rows_intact(home, tmp_path):
+    """tests/fixtures/history/history-v1.sqlite was written by voicecoach 0.1.0 (schema 1)."""
+    import shutil
+
+    from voicecoach.history.db import SCHEMA_VERSION, connect
+
+    old = tmp_path / "history.sqlite"
+    shutil.copyfile(review_rig.FIXTURES.parent / "history" / "history-v1.sqlite", old)
+    con = sqlite3.connect(str(old))
+    before = [tuple(r) for r in con.execute("SELECT * FROM answers ORDER BY key")]
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    con.close()
+    with connect(old) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
+        after = [tuple(r) for r in con.execute("SELECT * FROM answers ORDER BY key")]
+        indexes = {r[1] for r in con.execute("PRAGMA index_list(answers)")}
+    assert after == before and len(after) == 4
+    assert "answers_by_origin" in indexes
+    t = trends(old)
+    assert t["answers"] == 4 and {q["question_id"] for q in t["questions"]} == {
+        "bias-variance",
+        "overfitting",
+        "k-means",
+    }
+    assert question_detail("bias-variance", old)["best"]["overall"] == 55

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+pytestmark = pytest.mark.audio
+
 FIX = Path(__file__).parent / "fixtures" / "audio"
 
 
@@ -27,14 +29,29 @@ def test_three_hour_file_in_bounded_memory(tmp_path: Path) -> None:
             f.write(quiet)
         f.write(speech)
     # a wrapper process, so the peak measured is this command's own
-    wrapper = ("import resource, subprocess, sys\n"
-               "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-               "print(p.stdout, end='')\nsys.stderr.write(p.stderr)\n"
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-               "sys.exit(p.returncode)")
-    p = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "voicecoach",
-                        "transcribe", str(path), "--json"],
-                       capture_output=True, text=True, timeout=600)
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(p.stdout, end='')\nsys.stderr.write(p.stderr)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.exit(p.returncode)"
+    )
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            wrapper,
+            sys.executable,
+            "-m",
+            "voicecoach",
+            "transcribe",
+            str(path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr
     out, peak_kb = p.stdout.rstrip("\n").rsplit("\n", 1)
     peak_mb = int(peak_kb) / 1024

@@ -22,9 +22,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+pytestmark = pytest.mark.audio
+
 VC = [sys.executable, "-m", "voicecoach"]
-CV_TEXT = ("Cross-validation estimates how a model does on unseen data. With stratified "
-           "k-fold, the data is split into k folds that keep the class balance.")
+CV_TEXT = (
+    "Cross-validation estimates how a model does on unseen data. With stratified "
+    "k-fold, the data is split into k folds that keep the class balance."
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +52,27 @@ def test_scripted_session_speaks_records_and_scores(alsa_rig, cv_speech, tmp_pat
     silence = np.zeros(16000, np.float32)
     alsa_rig.set_input(np.concatenate([silence, cv_speech, silence, silence, silence]))
     root = tmp_path / "sessions"
-    p = subprocess.run([*VC, "practice", "-q", "cross-validation", "--yes", "-i", "vcin",
-                        "-o", "vcout", "--auto-stop", "1.5", "--sessions-dir", str(root)],
-                       env=alsa_rig.env(), capture_output=True, text=True, timeout=180)
+    p = subprocess.run(
+        [
+            *VC,
+            "practice",
+            "-q",
+            "cross-validation",
+            "--yes",
+            "-i",
+            "vcin",
+            "-o",
+            "vcout",
+            "--auto-stop",
+            "1.5",
+            "--sessions-dir",
+            str(root),
+        ],
+        env=alsa_rig.env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert p.returncode == 0, p.stderr + p.stdout
     folder, s = _session(root)
     assert s["status"] == "finished" and s["timing"]["first_question_s"] > 0
@@ -75,9 +97,26 @@ def test_scripted_session_speaks_records_and_scores(alsa_rig, cv_speech, tmp_pat
 def test_muted_microphone_is_one_line_and_leaves_nothing(alsa_rig, tmp_path):
     alsa_rig.set_input(np.zeros(16000 * 6, np.int16))  # digital silence
     root = tmp_path / "sessions"
-    p = subprocess.run([*VC, "practice", "-q", "k-means", "--yes", "--no-speak", "-i", "vcin",
-                        "--max-seconds", "5", "--sessions-dir", str(root)],
-                       env=alsa_rig.env(), capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [
+            *VC,
+            "practice",
+            "-q",
+            "k-means",
+            "--yes",
+            "--no-speak",
+            "-i",
+            "vcin",
+            "--max-seconds",
+            "5",
+            "--sessions-dir",
+            str(root),
+        ],
+        env=alsa_rig.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 2, p.stderr
     err = p.stderr.strip().splitlines()
     assert len(err) == 1 and "muted" in err[0] and "Traceback" not in p.stderr
@@ -86,9 +125,13 @@ def test_muted_microphone_is_one_line_and_leaves_nothing(alsa_rig, tmp_path):
 
 def test_unknown_input_device_is_one_line(alsa_rig, tmp_path):
     root = tmp_path / "sessions"
-    p = subprocess.run([*VC, "practice", "--yes", "-i", "no-such-mic", "--sessions-dir",
-                        str(root)], env=alsa_rig.env(), capture_output=True, text=True,
-                       timeout=60)
+    p = subprocess.run(
+        [*VC, "practice", "--yes", "-i", "no-such-mic", "--sessions-dir", str(root)],
+        env=alsa_rig.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and "no-such-mic" in p.stderr
     assert not root.exists()
@@ -101,10 +144,23 @@ def test_auto_stop_and_ctrl_c_in_real_time(pulse_rig, cv_speech, tmp_path):
     sf.write(wav, np.concatenate([cv_speech, np.zeros(16000 * 6, np.float32)]), 16000)
     root = tmp_path / "sessions"
     env = pulse_rig.env()
-    cmd = [*VC, "practice", "-q", "cross-validation", "-q", "k-means", "--yes", "--no-speak",
-           "-i", "vpulse", "--auto-stop", "1.5", "--sessions-dir", str(root)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    cmd = [
+        *VC,
+        "practice",
+        "-q",
+        "cross-validation",
+        "-q",
+        "k-means",
+        "--yes",
+        "--no-speak",
+        "-i",
+        "vpulse",
+        "--auto-stop",
+        "1.5",
+        "--sessions-dir",
+        str(root),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # first answer: speech then silence -> auto-stop
     time.sleep(1.0)
     pulse_rig.play(wav)
@@ -139,10 +195,28 @@ def test_practice_runs_without_network(alsa_rig, cv_speech, tmp_path):
         pytest.skip("unshare -n not permitted")
     alsa_rig.set_input(np.concatenate([cv_speech, np.zeros(16000 * 3, np.float32)]))
     root = tmp_path / "s"
-    p = subprocess.run(["unshare", "-n", *VC, "practice", "-q", "cross-validation", "--yes",
-                        "--no-speak", "-i", "vcin", "--auto-stop", "1.5", "--sessions-dir",
-                        str(root)], env=alsa_rig.env(), capture_output=True, text=True,
-                       timeout=120)
+    p = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            *VC,
+            "practice",
+            "-q",
+            "cross-validation",
+            "--yes",
+            "--no-speak",
+            "-i",
+            "vcin",
+            "--auto-stop",
+            "1.5",
+            "--sessions-dir",
+            str(root),
+        ],
+        env=alsa_rig.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     _, s = _session(root)
     assert s["answers"][0]["result"]["transcript"]

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+pytestmark = pytest.mark.audio
+
 TEXT = "Stratified k-fold keeps the class balance in every fold."
 
 
@@ -44,9 +46,26 @@ def test_keys_redo_stop_model_answer_quit(pulse_rig, tmp_path):
     master, slave = pty.openpty()
     env = pulse_rig.env() | {"COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voicecoach", "practice", "-q", "cross-validation",
-         "--no-speak", "-i", "vpulse", "--no-auto-stop", "--sessions-dir", str(root)],
-        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        [
+            sys.executable,
+            "-m",
+            "voicecoach",
+            "practice",
+            "-q",
+            "cross-validation",
+            "--no-speak",
+            "-i",
+            "vpulse",
+            "--no-auto-stop",
+            "--sessions-dir",
+            str(root),
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     screen = bytearray()
 
@@ -59,6 +78,7 @@ def test_keys_redo_stop_model_answer_quit(pulse_rig, tmp_path):
             if not data:
                 return
             screen.extend(data)
+
     threading.Thread(target=reader, daemon=True).start()
     try:
         _wait(lambda: len(_answers(root)) == 1)

@@ -16,15 +16,19 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _examples() -> list[str]:
-    text = README.read_text()
-    blocks = re.findall(r"```(?:sh|bash)?\n(.*?)```", text, re.S)
-    out = []
-    for b in blocks:
-        for line in b.splitlines():
-            line = line.split("#")[0].strip()
-            m = re.search(r"(?:^|\s|/)voicecoach\s+(.*?)(?:\s*\|.*)?$", line)
-            if m and not line.startswith(("make", "pip")):
-                out.append(m.group(1))
+    """Lines of the README's shell code blocks (``` or ```sh fences) that run voicecoach."""
+    out, lang = [], None
+    for raw in README.read_text().splitlines():
+        fence = raw.strip()
+        if fence.startswith("```"):
+            lang = None if lang is not None else (fence[3:] or "sh")
+            continue
+        if lang not in ("sh", "bash"):
+            continue
+        line = raw.split("#")[0].strip()
+        m = re.search(r"(?:^|\s|/)voicecoach\s+(.*?)(?:\s*\|.*)?$", line)
+        if m and not line.startswith(("make", "pip")):
+            out.append(m.group(1))
     return out
 
 

@@ -61,14 +61,18 @@ def test_file_mic_samples_come_back_bit_identical(alsa_rig, answer_speech, tmp_p
     tail = np.zeros(3 * RATE, np.float32)
     written = alsa_rig.set_input(np.concatenate([lead, answer_speech, tail]))
     out = tmp_path / "answer.wav"
-    proc = run_python(record_snippet(path=str(out), device="vcin", auto_stop_s=1.0,
-                                     max_seconds=30, chunk_seconds=2.0), alsa_rig.env())
+    proc = run_python(
+        record_snippet(
+            path=str(out), device="vcin", auto_stop_s=1.0, max_seconds=30, chunk_seconds=2.0
+        ),
+        alsa_rig.env(),
+    )
     res = last_json(proc)
     got, sr = sf.read(str(out), dtype="int16")
     assert sr == RATE and res["device"] == "vcin"
     # every sample up to the auto-stop is the file's sample, bit for bit
     assert got.size > lead.size + answer_speech.size
-    np.testing.assert_array_equal(got, written[:got.size])
+    np.testing.assert_array_equal(got, written[: got.size])
     # stopped by trailing silence, about 1 s after the answer ended
     answer_end = (lead.size + answer_speech.size) / RATE
     assert res["stopped_by"] == "silence" and res["speech_heard"]
@@ -83,7 +87,8 @@ def test_file_mic_samples_come_back_bit_identical(alsa_rig, answer_speech, tmp_p
     assert all(2 * RATE <= s < 2 * RATE + 800 for s in sizes[:-1])
     assert res["iterated"] == [c[:2] for c in res["chunks"]]  # Recorder.chunks() gets the same
     assert sum(c[2] for c in res["chunks"]) == pytest.approx(
-        np.abs(got.astype(np.float64) / 32768).sum(), rel=1e-4)
+        np.abs(got.astype(np.float64) / 32768).sum(), rel=1e-4
+    )
 
 
 def test_auto_stop_waits_for_the_end_of_speech_over_noise(alsa_rig, answer_speech):
@@ -96,8 +101,12 @@ def test_auto_stop_waits_for_the_end_of_speech_over_noise(alsa_rig, answer_speec
     noise = rng.normal(0, 10 ** (-30 / 20), x.size) + 10 ** (-30 / 20) * np.sin(2 * np.pi * 100 * t)
     alsa_rig.set_input((x + noise).astype(np.float32))
     answer_end = (8000 + answer_speech.size) / RATE
-    res = last_json(run_python(record_snippet(path=None, device="vcin", auto_stop_s=1.5,
-                                              max_seconds=15), alsa_rig.env()))
+    res = last_json(
+        run_python(
+            record_snippet(path=None, device="vcin", auto_stop_s=1.5, max_seconds=15),
+            alsa_rig.env(),
+        )
+    )
     assert res["stopped_by"] == "silence"
     assert answer_end - 0.3 <= res["speech_end"] <= answer_end + 0.5
     assert res["duration"] >= answer_end + 1.2
@@ -106,20 +115,32 @@ def test_auto_stop_waits_for_the_end_of_speech_over_noise(alsa_rig, answer_speec
 def test_max_seconds_caps_a_recording(alsa_rig, answer_speech, tmp_path):
     alsa_rig.set_input(np.tile(answer_speech, 3))
     out = tmp_path / "capped.wav"
-    res = last_json(run_python(record_snippet(path=str(out), device="vcin", auto_stop_s=None,
-                                              max_seconds=2.5), alsa_rig.env()))
+    res = last_json(
+        run_python(
+            record_snippet(path=str(out), device="vcin", auto_stop_s=None, max_seconds=2.5),
+            alsa_rig.env(),
+        )
+    )
     assert res["stopped_by"] == "max_seconds"
     assert sf.info(str(out)).frames == int(2.5 * RATE)
 
 
 def test_muted_mic_is_flagged(alsa_rig, tmp_path):
     alsa_rig.set_input(np.zeros(3 * RATE, np.int16))
-    res = last_json(run_python(record_snippet(path=str(tmp_path / "m.wav"), device="vcin",
-                                              max_seconds=2.0), alsa_rig.env()))
+    res = last_json(
+        run_python(
+            record_snippet(path=str(tmp_path / "m.wav"), device="vcin", max_seconds=2.0),
+            alsa_rig.env(),
+        )
+    )
     assert res["digital_silence"] is True and res["speech_heard"] is False
     alsa_rig.set_input(np.full(3 * RATE, 3, np.int16))  # a quiet but live mic is not "muted"
-    res = last_json(run_python(record_snippet(path=str(tmp_path / "q.wav"), device="vcin",
-                                              max_seconds=2.0), alsa_rig.env()))
+    res = last_json(
+        run_python(
+            record_snippet(path=str(tmp_path / "q.wav"), device="vcin", max_seconds=2.0),
+            alsa_rig.env(),
+        )
+    )
     assert res["digital_silence"] is False and res["speech_heard"] is False
 
 
@@ -221,14 +242,18 @@ rec.stop()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_interrupted_recording_leaves_a_readable_partial_file(pulse_rig, answer_wav, tmp_path,
-                                                              sig):
+def test_interrupted_recording_leaves_a_readable_partial_file(pulse_rig, answer_wav, tmp_path, sig):
     out = tmp_path / "partial.wav"
     args = dict(path=str(out), device="vpulse", auto_stop_s=None, max_seconds=60)
     env = pulse_rig.env()
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    proc = subprocess.Popen([sys.executable, "-c", RECORD, json.dumps(args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RECORD, json.dumps(args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     player = None
     try:
         assert proc.stdout is not None
@@ -251,5 +276,5 @@ def test_interrupted_recording_leaves_a_readable_partial_file(pulse_rig, answer_
         assert 2.3 <= seconds <= 3.6 and res["duration"] == pytest.approx(seconds)
     else:  # killed: whatever was flushed (every 0.5 s) is there
         assert 1.8 <= seconds <= 3.6
-    voiced = np.abs(data[int(0.3 * sr):].astype(np.int32)).max()
+    voiced = np.abs(data[int(0.3 * sr) :].astype(np.int32)).max()
     assert voiced > 1000  # the answer's speech, not silence

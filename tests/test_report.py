@@ -58,6 +58,7 @@ def home(tmp_path, monkeypatch) -> Path:
     return tmp_path / "home"
 
 
+@pytest.mark.audio
 def test_transcript_marks_match_the_json_spans():
     for s in review_rig.scored_answers():
         r = s.result
@@ -69,7 +70,7 @@ def test_transcript_marks_match_the_json_spans():
         for k, (a, b) in want.items():
             assert p.text[k] == r["transcript"][a:b]
         # one clickable span per word (or more when a mark cuts a word), times from JSON
-        starts = {f'{w["start"]:.2f}' for w in r["words"]}
+        starts = {f"{w['start']:.2f}" for w in r["words"]}
         assert {w["data-start"] for w in p.words} == starts
 
 
@@ -79,9 +80,18 @@ def test_overlapping_marks_are_split_and_still_exact():
     # a red flag that starts before the evidence and ends inside it
     a, b = ev["char_start"] - 6, ev["char_start"] + 3
     assert a > 0
-    r["red_flags"].append({"category": "overstating_skills", "text": r["transcript"][a:b],
-                           "why": "w", "instead": "i", "start": None, "end": None,
-                           "char_start": a, "char_end": b})
+    r["red_flags"].append(
+        {
+            "category": "overstating_skills",
+            "text": r["transcript"][a:b],
+            "why": "w",
+            "instead": "i",
+            "start": None,
+            "end": None,
+            "char_start": a,
+            "char_end": b,
+        }
+    )
     p = Marks()
     p.feed(transcript_html(Result.from_dict(r)))
     assert p.all_text == r["transcript"]
@@ -89,6 +99,7 @@ def test_overlapping_marks_are_split_and_still_exact():
         assert p.text[k] == r["transcript"][x:y]
 
 
+@pytest.mark.audio
 def test_html_report_is_self_contained_and_escaped(tmp_path):
     folder = review_rig.make_session(tmp_path / "sessions")
     review_rig.add_answer(folder, review_rig.typed_result())
@@ -96,7 +107,7 @@ def test_html_report_is_self_contained_and_escaped(tmp_path):
     assert out.path == folder / "report.html"
     html = out.path.read_text(encoding="utf-8")
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
-    assert "<link" not in html and "@import" not in html and "src=\"/" not in html
+    assert "<link" not in html and "@import" not in html and 'src="/' not in html
     assert html.count("<script>") == 1  # our own, inline
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     # audio linked by bare relative name, one per recorded answer
@@ -114,6 +125,7 @@ def test_html_report_is_self_contained_and_escaped(tmp_path):
     assert "Not scored (partial)" in html
 
 
+@pytest.mark.audio
 def test_report_elsewhere_links_audio_relative_to_it(tmp_path):
     folder = review_rig.make_session(tmp_path / "sessions")
     out = write_report(folder, tmp_path / "out" / "deep" / "r.html")
@@ -124,6 +136,7 @@ def test_report_elsewhere_links_audio_relative_to_it(tmp_path):
         assert (out.path.parent / unquote(s)).resolve().is_file()
 
 
+@pytest.mark.audio
 def test_embed_audio_inlines_the_exact_bytes(tmp_path):
     folder = review_rig.make_session(tmp_path / "s", with_partial=False)
     out = write_report(folder, tmp_path / "elsewhere.html", embed_audio=True)
@@ -135,6 +148,7 @@ def test_embed_audio_inlines_the_exact_bytes(tmp_path):
         assert base64.b64decode(b64) == (folder / a["audio"]).read_bytes()
 
 
+@pytest.mark.audio
 def test_markdown_report(tmp_path):
     folder = review_rig.make_session(tmp_path / "sessions")
     review_rig.add_answer(folder, review_rig.typed_result())
@@ -149,6 +163,7 @@ def test_markdown_report(tmp_path):
     assert "Not scored (partial)" in md
 
 
+@pytest.mark.audio
 def test_batch_results_with_a_broken_line(tmp_path):
     jsonl = review_rig.make_batch(tmp_path / "batch", broken_line=True)
     res = CliRunner().invoke(main, ["report", str(jsonl)])
@@ -160,26 +175,33 @@ def test_batch_results_with_a_broken_line(tmp_path):
     assert len(re.findall(r'<section class="answer"', html)) == 4
     assert "answers/gone.wav: no such file" in html
     assert re.findall(r'<audio [^>]*src="([^"]+)"', html) == [
-        "answers/past-project.flac", "answers/cross-validation.flac",
-        "answers/precision-recall-f1.flac"]
+        "answers/past-project.flac",
+        "answers/cross-validation.flac",
+        "answers/precision-recall-f1.flac",
+    ]
 
 
+@pytest.mark.audio
 def test_cli_default_is_the_latest_session(home):
-    review_rig.make_session(home / "sessions", "2026-11-20T09-00-00-ml-engineer",
-                            "2026-11-20T09:00:00+00:00")
+    review_rig.make_session(
+        home / "sessions", "2026-11-20T09-00-00-ml-engineer", "2026-11-20T09:00:00+00:00"
+    )
     newest = review_rig.make_session(home / "sessions", "2026-11-25T14-03-12-ml-engineer")
     res = CliRunner().invoke(main, ["report", "--format", "md"])
     assert res.exit_code == 0, res.output
     assert Path(res.stdout.strip()) == newest / "report.md"
 
 
-@pytest.mark.parametrize("setup, arg, message", [
-    ("empty", None, "no sessions yet"),
-    ("none", "missing-thing", "no such file or folder"),
-    ("plain-dir", "plain", "not a session folder"),
-    ("corrupt", "2026-01-01T00-00-00-x", "session.json is damaged"),
-    ("textfile", "notes.txt", "not a session folder or a results.jsonl"),
-])
+@pytest.mark.parametrize(
+    "setup, arg, message",
+    [
+        ("empty", None, "no sessions yet"),
+        ("none", "missing-thing", "no such file or folder"),
+        ("plain-dir", "plain", "not a session folder"),
+        ("corrupt", "2026-01-01T00-00-00-x", "session.json is damaged"),
+        ("textfile", "notes.txt", "not a session folder or a results.jsonl"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(home, setup, arg, message):
     sessions = home / "sessions"
     if setup == "plain-dir":

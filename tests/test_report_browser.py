@@ -18,11 +18,20 @@ import review_rig
 
 from voicecoach.review.report import write_report
 
+pytestmark = [pytest.mark.browser, pytest.mark.audio]
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--mute-audio",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +63,26 @@ def page(browser, report):
     path, _ = report
     pg = browser.new_page(viewport={"width": 1100, "height": 900})
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-          if m.type in ("error", "warning") else None)
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     # media elements abort and re-issue range requests (ERR_ABORTED): normal; audio
     # decoding errors are checked on the elements themselves
-    pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}")
-          if "ERR_ABORTED" not in (r.failure or "") else None)
+    pg.on(
+        "requestfailed",
+        lambda r: (
+            problems.append(f"request failed: {r.url} {r.failure}")
+            if "ERR_ABORTED" not in (r.failure or "")
+            else None
+        ),
+    )
     requests: list[str] = []
     pg.on("request", lambda r: requests.append(r.url))
     pg.goto(path.as_uri())
@@ -79,10 +100,15 @@ def test_loads_cleanly_and_offline(page, report):
     # the audio elements point at the session's files, relative, and they decode
     srcs = page.eval_on_selector_all("section.answer audio", "els => els.map(e => e.src)")
     assert len(srcs) == 5 and all(s.startswith("file:") for s in srcs)
-    page.wait_for_function("Array.from(document.querySelectorAll('section.answer audio'))"
-                           ".every(a => a.readyState >= 1)", timeout=5000)
-    assert page.eval_on_selector_all("section.answer audio",
-                                     "els => els.filter(e => e.error).length") == 0
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('section.answer audio'))"
+        ".every(a => a.readyState >= 1)",
+        timeout=5000,
+    )
+    assert (
+        page.eval_on_selector_all("section.answer audio", "els => els.filter(e => e.error).length")
+        == 0
+    )
     durs = page.eval_on_selector_all("section.answer audio", "els => els.map(e => e.duration)")
     _, doc = report
     for d, a in zip(durs, doc["answers"], strict=False):
@@ -109,20 +135,30 @@ def test_highlights_are_where_the_json_says(page, report):
                    if (!(k in out)) out[k] = {text: '', cls: m.className};
                    if (!m.parentElement.closest('mark[data-key="' + k + '"]'))
                      out[k].text += m.textContent; });
-                 return out; }""", f"#answer-{i}")
+                 return out; }""",
+            f"#answer-{i}",
+        )
         want = review_rig.marked_spans(r)
         assert set(got) == set(want), (i, got, want)
         for key, (s, e) in want.items():
             assert got[key]["text"] == r["transcript"][s:e], (i, key)
-            assert got[key]["cls"] == {"evidence": "evidence", "filler": "filler",
-                                       "flag": "flag"}[key.rsplit("-", 1)[0]]
+            assert (
+                got[key]["cls"]
+                == {"evidence": "evidence", "filler": "filler", "flag": "flag"}[
+                    key.rsplit("-", 1)[0]
+                ]
+            )
             checked += 1
         # the whole transcript is there, in order, as text
         shown = page.text_content(f"#answer-{i} .transcript")
         assert shown == r["transcript"]
     assert checked >= 12  # evidence, fillers and the red flag of the real answers
-    kinds = {k.rsplit("-", 1)[0] for a in doc["answers"] if a["result"]
-             for k in review_rig.marked_spans(a["result"])}
+    kinds = {
+        k.rsplit("-", 1)[0]
+        for a in doc["answers"]
+        if a["result"]
+        for k in review_rig.marked_spans(a["result"])
+    }
     assert kinds == {"evidence", "filler", "flag"}
 
 
@@ -142,12 +178,18 @@ def _click_and_watch(page, i: int, selector: str) -> dict:
              a.addEventListener('seeked', () => { window.__seen.seeked = a.currentTime; },
                                 {once: true});
              a.addEventListener('playing', () => { window.__seen.playing = true; },
-                                {once: true}); }""", i)
+                                {once: true}); }""",
+        i,
+    )
     page.click(selector)
-    page.wait_for_function("window.__seen.seeked !== undefined && window.__seen.playing",
-                           timeout=5000)
-    return page.evaluate("i => { const a = document.querySelector('#answer-' + i + "
-                         "' audio'); return {seen: window.__seen, paused: a.paused}; }", i)
+    page.wait_for_function(
+        "window.__seen.seeked !== undefined && window.__seen.playing", timeout=5000
+    )
+    return page.evaluate(
+        "i => { const a = document.querySelector('#answer-' + i + "
+        "' audio'); return {seen: window.__seen, paused: a.paused}; }",
+        i,
+    )
 
 
 def test_clicking_a_word_seeks_and_plays(page, report):
@@ -157,7 +199,7 @@ def test_clicking_a_word_seeks_and_plays(page, report):
     # the first word of the red flag, as the JSON has it
     w = next(w for w in r["words"] if w["char_start"] >= flag["char_start"])
     assert w["start"] > 1.0
-    sel = (f'#answer-0 .transcript mark[data-key="flag-0"] .w[data-start="{w["start"]:.2f}"]')
+    sel = f'#answer-0 .transcript mark[data-key="flag-0"] .w[data-start="{w["start"]:.2f}"]'
     assert page.text_content(sel) in w["text"]
     got = _click_and_watch(page, 0, sel)
     assert got["seen"]["seeked"] == pytest.approx(w["start"], abs=0.05)
@@ -173,6 +215,7 @@ def test_clicking_a_word_seeks_and_plays(page, report):
     got = _click_and_watch(page, 0, f"#answer-0 .moments button.filler >> nth={last}")
     assert got["seen"]["seeked"] == pytest.approx(f["start"], abs=0.05)
     # while it plays, the word being spoken gets outlined
-    page.wait_for_function("document.querySelectorAll('#answer-0 .w.now').length === 1",
-                           timeout=3000)
+    page.wait_for_function(
+        "document.querySelectorAll('#answer-0 .w.now').length === 1", timeout=3000
+    )
     assert page.problems == []

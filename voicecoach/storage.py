@@ -63,8 +63,9 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     except FileExistsError:
         raise UserError(f"{p} exists and is not a folder; choose another path") from None
     except PermissionError:
-        raise UserError(f"cannot create {p}: permission denied; choose a folder you can "
-                        "write to") from None
+        raise UserError(
+            f"cannot create {p}: permission denied; choose a folder you can write to"
+        ) from None
     except OSError as e:
         raise UserError(f"cannot create {p}: {e.strerror}") from None
     return p
@@ -102,4 +103,3 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20, h=None) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
-

@@ -42,8 +42,9 @@ class Transcript:
 
     @classmethod
     def from_words(cls, words: list[Word], duration: float | None = None, **kw) -> Transcript:
-        clean = [Word(w.text.strip(), w.start, w.end, w.probability) for w in words
-                 if w.text.strip()]
+        clean = [
+            Word(w.text.strip(), w.start, w.end, w.probability) for w in words if w.text.strip()
+        ]
         return cls(text=" ".join(w.text for w in clean), words=clean, duration=duration, **kw)
 
     def word_offsets(self) -> list[tuple[int, int]]:

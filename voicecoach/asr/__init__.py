@@ -14,5 +14,13 @@ from voicecoach.asr.audio import SAMPLE_RATE, AudioError, load_audio, probe
 from voicecoach.asr.models import ModelError
 from voicecoach.asr.transcribe import DecodeOptions, Transcriber, get_transcriber
 
-__all__ = ["SAMPLE_RATE", "AudioError", "DecodeOptions", "ModelError", "Transcriber",
-           "get_transcriber", "load_audio", "probe"]
+__all__ = [
+    "SAMPLE_RATE",
+    "AudioError",
+    "DecodeOptions",
+    "ModelError",
+    "Transcriber",
+    "get_transcriber",
+    "load_audio",
+    "probe",
+]

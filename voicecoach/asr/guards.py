@@ -25,8 +25,15 @@ from voicecoach.transcript import Word
 Interval = tuple[float, float]
 LONG_WORD_SPEECH_S = 1.0  # VAD speech beyond a word's cap that makes it a "long word"
 FILLER_WORDS = frozenset({"um", "uh", "hmm", "erm", "ah", "eh", "mm-hmm"})
-_STOCK_ENDINGS = [("thank", "you"), ("thanks",), ("thank", "you", "for", "watching"),
-                  ("thanks", "for", "watching"), ("bye",), ("you",), ("thank",)]
+_STOCK_ENDINGS = [
+    ("thank", "you"),
+    ("thanks",),
+    ("thank", "you", "for", "watching"),
+    ("thanks", "for", "watching"),
+    ("bye",),
+    ("you",),
+    ("thank",),
+]
 
 
 @dataclass(frozen=True)
@@ -146,8 +153,7 @@ def _point_span(w: Word) -> Interval:
     return a, max(b, a + 0.01)
 
 
-def find_problems(words: list[Word], speech: list[Interval], prompt: str | None
-                  ) -> list[Problem]:
+def find_problems(words: list[Word], speech: list[Interval], prompt: str | None) -> list[Problem]:
     """Reasons to distrust a decode: low speech coverage, long words, loops, prompt echo,
     invented words outside speech."""
     problems = []
@@ -161,8 +167,8 @@ def find_problems(words: list[Word], speech: list[Interval], prompt: str | None
     for n in range(1, 9):  # the same n words back to back, 4x for single words, 2x for n>=4
         need = 4 if n == 1 else 3 if n < 4 else 2
         for i in range(0, max(0, len(toks) - n * need + 1)):
-            if all(toks[i + k * n:i + (k + 1) * n] == toks[i:i + n] for k in range(1, need)):
-                problems.append(Problem("repeat", " ".join(toks[i:i + n])))
+            if all(toks[i + k * n : i + (k + 1) * n] == toks[i : i + n] for k in range(1, need)):
+                problems.append(Problem("repeat", " ".join(toks[i : i + n])))
                 break
         else:
             continue
@@ -172,8 +178,8 @@ def find_problems(words: list[Word], speech: list[Interval], prompt: str | None
         problems.append(Problem("compression-ratio"))
     if prompt:
         ptoks = re.sub(r"[^\w' ]", "", prompt.lower()).split()
-        grams = {tuple(ptoks[i:i + 5]) for i in range(len(ptoks) - 4)}
-        if any(tuple(toks[i:i + 5]) in grams for i in range(len(toks) - 4)):
+        grams = {tuple(ptoks[i : i + 5]) for i in range(len(ptoks) - 4)}
+        if any(tuple(toks[i : i + 5]) in grams for i in range(len(toks) - 4)):
             problems.append(Problem("prompt-echo"))
     outside = outside_speech(words, speech)
     if len(outside) >= 2 or (outside and len(words) <= 2):
@@ -186,8 +192,9 @@ def drop_outside(words: list[Word], speech: list[Interval]) -> list[Word]:
     return [w for w in words if id(w) not in out]
 
 
-def drop_stock_endings(words: list[Word], speech: list[Interval],
-                       max_prob: float = 0.35) -> tuple[list[Word], list[str]]:
+def drop_stock_endings(
+    words: list[Word], speech: list[Interval], max_prob: float = 0.35
+) -> tuple[list[Word], list[str]]:
     """Remove trailing "Thank you." / "Thanks." / "Bye." that Whisper invents after the last
     sentence: dropped when its first word is unlikely (< ``max_prob``) or when less than
     30 % of it lies in speech. Repeated ("Thank you. Thank you.") endings go one by one."""
@@ -220,7 +227,8 @@ def _unlikely_tail(words: list[Word], max_words: int = 8) -> int:
     probability < 0.05 and its words average < 0.5. 0 when there is none."""
     n = 0
     while n < min(max_words, len(words) - 1) and not (
-            words[-n - 2].text.rstrip('"\'').endswith((".", "?", "!"))):
+        words[-n - 2].text.rstrip("\"'").endswith((".", "?", "!"))
+    ):
         n += 1
     n += 1
     if n > max_words or n >= len(words):
@@ -233,13 +241,19 @@ def _unlikely_tail(words: list[Word], max_words: int = 8) -> int:
 def keep_fillers(safe: list[Word], first: list[Word], pad: float = 0.05) -> list[Word]:
     """``safe`` plus the fillers of ``first`` at times where ``safe`` has no word."""
     taken = merge([(times(w)[0] - pad, times(w)[1] + pad) for w in safe])
-    add = [w for w in first if core(w.text) in FILLER_WORDS
-           and overlap([_point_span(w)], taken) == 0.0]
+    add = [
+        w for w in first if core(w.text) in FILLER_WORDS and overlap([_point_span(w)], taken) == 0.0
+    ]
     return sorted(safe + add, key=lambda w: times(w)[0])
 
 
-def uncovered_runs(words: list[Word], speech: list[Interval], pad: float = 0.15,
-                   join: float = 0.4, min_speech: float = 0.8) -> list[Interval]:
+def uncovered_runs(
+    words: list[Word],
+    speech: list[Interval],
+    pad: float = 0.15,
+    join: float = 0.4,
+    min_speech: float = 0.8,
+) -> list[Interval]:
     """Spans where the VAD hears at least ``min_speech`` s of speech that no word covers
     (each word counted for at most :func:`word_cap` seconds; a :func:`long_words` word for
     nothing, so the span starts where it does)."""
@@ -248,9 +262,13 @@ def uncovered_runs(words: list[Word], speech: list[Interval], pad: float = 0.15,
     return [(a, b) for a, b in merge(gaps, join) if overlap([(a, b)], gaps) >= min_speech]
 
 
-def unrecognized_stretches(words: list[Word], speech: list[Interval],
-                           min_s: float = 0.15, max_s: float = 1.5,
-                           pad: float = 0.08) -> list[Interval]:
+def unrecognized_stretches(
+    words: list[Word],
+    speech: list[Interval],
+    min_s: float = 0.15,
+    max_s: float = 1.5,
+    pad: float = 0.08,
+) -> list[Interval]:
     """Speech with no word over it, ``min_s``..``max_s`` long (typically a deleted filler)."""
     gaps = subtract(speech, word_spans(words, pad))
     return [(_r(a, 2), _r(b, 2)) for a, b in gaps if min_s <= b - a <= max_s]

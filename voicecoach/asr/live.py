@@ -34,8 +34,14 @@ class LiveTranscriber:
     question is read aloud and the answer starts.
     """
 
-    def __init__(self, model: Future | Callable[[], object], context: str | None = None,
-                 min_piece_s: float = 3.0, pause_s: float = 0.5, max_piece_s: float = 25.0):
+    def __init__(
+        self,
+        model: Future | Callable[[], object],
+        context: str | None = None,
+        min_piece_s: float = 3.0,
+        pause_s: float = 0.5,
+        max_piece_s: float = 25.0,
+    ):
         self._model = model
         self.context = context
         self.min_piece = int(min_piece_s * SAMPLE_RATE)
@@ -78,14 +84,18 @@ class LiveTranscriber:
         if not len(audio):
             return
         t0 = time.perf_counter()
-        piece = self._transcriber().transcribe_piece(audio, offset=self._offset,
-                                                     context=self.context)
+        piece = self._transcriber().transcribe_piece(
+            audio, offset=self._offset, context=self.context
+        )
         self._words += piece.words
         self._speech += piece.speech
         self._unrec += piece.unrecognized
         info = dict(piece.info)
-        info.update(offset=round(self._offset, 2), seconds=round(len(audio) / SAMPLE_RATE, 2),
-                    decode_s=round(time.perf_counter() - t0, 3))
+        info.update(
+            offset=round(self._offset, 2),
+            seconds=round(len(audio) / SAMPLE_RATE, 2),
+            decode_s=round(time.perf_counter() - t0, 3),
+        )
         self._pieces.append(info)
         self._offset += len(audio) / SAMPLE_RATE
 
@@ -99,8 +109,10 @@ class LiveTranscriber:
         if not stretches:  # only silence so far: drop all but the last second
             keep = SAMPLE_RATE
             return len(buf) - keep if len(buf) > 2 * keep else None
-        gaps = [(a_end, b_start) for (_, a_end), (b_start, _) in
-                zip(stretches, stretches[1:], strict=False)]
+        gaps = [
+            (a_end, b_start)
+            for (_, a_end), (b_start, _) in zip(stretches, stretches[1:], strict=False)
+        ]
         gaps.append((stretches[-1][1], n))  # trailing silence (the answer may be ending)
         for a, b in reversed(gaps):
             if b - a >= self.pause_s and a * SAMPLE_RATE >= self.min_piece * 0.5:
@@ -148,7 +160,11 @@ class LiveTranscriber:
         if self._error is not None:
             raise self._error
         duration = round(self._total / SAMPLE_RATE, 3)
-        info = {"pieces": self._pieces, "mode": "live",
-                "fallbacks": [f for p in self._pieces for f in p.get("fallbacks", [])]}
-        return Transcript.from_words(self._words, duration=duration, speech=self._speech,
-                                     unrecognized=self._unrec, info=info)
+        info = {
+            "pieces": self._pieces,
+            "mode": "live",
+            "fallbacks": [f for p in self._pieces for f in p.get("fallbacks", [])],
+        }
+        return Transcript.from_words(
+            self._words, duration=duration, speech=self._speech, unrecognized=self._unrec, info=info
+        )

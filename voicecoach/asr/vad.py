@@ -18,8 +18,9 @@ def vad_stretches(audio: np.ndarray, sr: int = SAMPLE_RATE) -> list[Interval]:
 
     if len(audio) < sr // 10:
         return []
-    opts = VadOptions(threshold=0.5, min_silence_duration_ms=150, speech_pad_ms=30,
-                      min_speech_duration_ms=100)
+    opts = VadOptions(
+        threshold=0.5, min_silence_duration_ms=150, speech_pad_ms=30, min_speech_duration_ms=100
+    )
     return [(c["start"] / sr, c["end"] / sr) for c in get_speech_timestamps(audio, opts, sr)]
 
 
@@ -30,7 +31,7 @@ def array_blocks(audio: np.ndarray, block_s: float = 30.0) -> Iterator[np.ndarra
         audio = audio.mean(axis=1) if audio.shape[1] <= 8 else audio.mean(axis=0)
     n = int(block_s * SAMPLE_RATE)
     for i in range(0, len(audio), n):
-        yield audio[i:i + n]
+        yield audio[i : i + n]
 
 
 def cut_point(buf: np.ndarray, search_s: float = 30.0) -> int:
@@ -40,7 +41,8 @@ def cut_point(buf: np.ndarray, search_s: float = 30.0) -> int:
     if not tail:
         return len(buf)
     gaps = [(b - a, a, b) for (_, a), (b, _) in zip(tail, tail[1:], strict=False)]
-    gaps.append((len(buf[start:]) / SAMPLE_RATE - tail[-1][1], tail[-1][1],
-                 len(buf[start:]) / SAMPLE_RATE))
+    gaps.append(
+        (len(buf[start:]) / SAMPLE_RATE - tail[-1][1], tail[-1][1], len(buf[start:]) / SAMPLE_RATE)
+    )
     _, a, b = max(gaps)
     return start + int((a + b) / 2 * SAMPLE_RATE) if b - a > 0.1 else len(buf)

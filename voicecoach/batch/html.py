@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from voicecoach.batch.output import Failed, Row
+from voicecoach.batch.rows import Failed, Row
 from voicecoach.review.figures import score_band
 from voicecoach.review.html import transcript_html
 
@@ -45,29 +45,36 @@ def _cell(v: object, num: bool = False, cls: str = "") -> str:
 
 
 def render_index(rows: list[Row], title: str = "voicecoach batch results") -> str:
-    head = ("<tr><th>#</th><th>audio</th><th>question</th><th>overall</th><th>coverage</th>"
-            "<th>fillers /100w</th><th>red flags</th><th>wpm</th><th>error</th></tr>")
+    head = (
+        "<tr><th>#</th><th>audio</th><th>question</th><th>overall</th><th>coverage</th>"
+        "<th>fillers /100w</th><th>red flags</th><th>wpm</th><th>error</th></tr>"
+    )
     body, sections = [], []
     for n, d in enumerate(rows, 1):
         audio = html.escape(d.audio or "")
         link = f'<a href="#item-{n}">{audio}</a>'
         if isinstance(d, Failed):
-            body.append(f"<tr>{_cell(n, True)}<td data-v=\"{audio}\">{link}"
-                        f"</td>{_cell(d.question_id)}{_cell(None)}{_cell(None)}"
-                        f"{_cell(None)}{_cell(None)}{_cell(None)}"
-                        f"{_cell(d.error, cls='err')}</tr>")
-            sections.append(f'<section id="item-{n}"><h3>{audio}</h3>'
-                            f'<p class="err">{html.escape(d.error)}</p></section>')
+            body.append(
+                f'<tr>{_cell(n, True)}<td data-v="{audio}">{link}'
+                f"</td>{_cell(d.question_id)}{_cell(None)}{_cell(None)}"
+                f"{_cell(None)}{_cell(None)}{_cell(None)}"
+                f"{_cell(d.error, cls='err')}</tr>"
+            )
+            sections.append(
+                f'<section id="item-{n}"><h3>{audio}</h3>'
+                f'<p class="err">{html.escape(d.error)}</p></section>'
+            )
             continue
         flags = ", ".join(h.category for h in d.red_flags)
         body.append(
-            f"<tr>{_cell(n, True)}<td data-v=\"{audio}\">{link}</td>"
+            f'<tr>{_cell(n, True)}<td data-v="{audio}">{link}</td>'
             f"{_cell(d.question_id)}"
             f"{_cell(d.overall, True, score_band(d.overall))}"
             f"{_cell(round(d.coverage.score * 100), True)}"
             f"{_cell(d.fillers.per_100_words, True)}"
-            f"<td class=\"num\" data-v=\"{len(d.red_flags)}\" title=\"{html.escape(flags)}\">"
-            f"{len(d.red_flags)}</td>{_cell(d.delivery.wpm, True)}{_cell('')}</tr>")
+            f'<td class="num" data-v="{len(d.red_flags)}" title="{html.escape(flags)}">'
+            f"{len(d.red_flags)}</td>{_cell(d.delivery.wpm, True)}{_cell('')}</tr>"
+        )
         missed = "".join(f"<li>{html.escape(p.label)}</li>" for p in d.coverage.missed)
         tips = "".join(f"<li>{html.escape(t)}</li>" for t in d.tips)
         sections.append(
@@ -76,10 +83,13 @@ def render_index(rows: list[Row], title: str = "voicecoach batch results") -> st
             f'<p class="small">{html.escape(d.question or d.question_id)}</p>'
             f"<p>{transcript_html(d, clickable=False)}</p>"
             + (f'<p class="missed">Missed key points:</p><ul>{missed}</ul>' if missed else "")
-            + f"<p>Tips:</p><ul>{tips}</ul></section>")
-    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}"
-            f"</title><style>{_CSS}</style><h1>{html.escape(title)}</h1>"
-            f"<p class=small>{len(rows)} answers. Click a column to sort; click a file to "
-            f"read its transcript (green: key-point evidence, yellow: filler, red: red flag)."
-            f"</p><table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
-            f"{''.join(sections)}<script>{_JS}</script></html>\n")
+            + f"<p>Tips:</p><ul>{tips}</ul></section>"
+        )
+    return (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}"
+        f"</title><style>{_CSS}</style><h1>{html.escape(title)}</h1>"
+        f"<p class=small>{len(rows)} answers. Click a column to sort; click a file to "
+        f"read its transcript (green: key-point evidence, yellow: filler, red: red flag)."
+        f"</p><table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+        f"{''.join(sections)}<script>{_JS}</script></html>\n"
+    )

@@ -9,8 +9,21 @@ from pathlib import Path
 
 from voicecoach.errors import UserError
 
-AUDIO_EXTS = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".webm",
-              ".mp4", ".wma", ".aiff", ".aif"}
+AUDIO_EXTS = {
+    ".wav",
+    ".flac",
+    ".mp3",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".m4a",
+    ".aac",
+    ".webm",
+    ".mp4",
+    ".wma",
+    ".aiff",
+    ".aif",
+}
 
 
 @dataclass(frozen=True)
@@ -38,15 +51,20 @@ def read_manifest(path: str | os.PathLike) -> list[BatchInput]:
     rows = list(csv.DictReader(text.splitlines()))
     cols = {c.strip().lower() for c in (rows[0].keys() if rows else [])}
     if not rows or not {"audio", "question"} <= cols:
-        raise UserError(f"{p}: needs a header row with columns 'audio,question' and at least "
-                        "one row (e.g. 'answers/q1.wav,bias-variance')")
+        raise UserError(
+            f"{p}: needs a header row with columns 'audio,question' and at least "
+            "one row (e.g. 'answers/q1.wav,bias-variance')"
+        )
     out = []
     for row in rows:
         r = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
         if not r.get("audio"):
             continue
-        out.append(BatchInput(r["audio"], (p.parent / r["audio"]), r.get("question", ""),
-                              r.get("company") or None))
+        out.append(
+            BatchInput(
+                r["audio"], (p.parent / r["audio"]), r.get("question", ""), r.get("company") or None
+            )
+        )
     return out
 
 
@@ -56,8 +74,9 @@ def expand_inputs(paths: list[str], question: str) -> list[BatchInput]:
     for s in paths:
         p = Path(s)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTS
-                           and f.is_file())
+            found = sorted(
+                f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTS and f.is_file()
+            )
             out += [BatchInput(str(f), f, question) for f in found]
         else:
             out.append(BatchInput(s, p, question))

@@ -1,7 +1,6 @@
 """A batch's output folder: one item file per input, and the aggregates built from them.
 
-``items/<key>.json`` holds one row: a scored :class:`~voicecoach.scoring.result.Result` with
-``audio``, ``audio_path`` and ``"error": null``, or a :class:`Failed` row. ``results.jsonl``,
+``items/<key>.json`` holds one row (:mod:`voicecoach.batch.rows`); ``results.jsonl``,
 ``summary.csv`` and ``index.html`` are rebuilt from the item files, atomically.
 """
 
@@ -11,45 +10,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicecoach.scoring.result import SCHEMA, Result
+from voicecoach.batch.html import render_index
+from voicecoach.batch.rows import Failed, Row, read_row, row_dict
 from voicecoach.storage import atomic_write_json, atomic_write_text
-
-
-@dataclass
-class Failed:
-    """An input that could not be scored, and why."""
-
-    audio: str
-    question_id: str
-    error: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, "audio": self.audio, "question_id": self.question_id,
-                "overall": None, "error": self.error}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Failed:
-        return cls(str(d.get("audio") or ""), str(d.get("question_id") or ""), str(d["error"]))
-
-
-Row = Result | Failed
-
-
-def row_dict(row: Row) -> dict[str, Any]:
-    """The JSON of one row (a scored row carries ``"error": null``)."""
-    if isinstance(row, Failed):
-        return row.to_dict()
-    d = row.to_dict()
-    d["error"] = None
-    return d
-
-
-def read_row(d: dict[str, Any]) -> Row:
-    return Failed.from_dict(d) if d.get("error") else Result.from_dict(d)
 
 
 def item_path(out: Path, key: str) -> Path:
@@ -70,9 +36,19 @@ def load_items(out: Path, audios: list[str], keys: list[str | None]) -> Iterator
         yield row
 
 
-SUMMARY_COLUMNS = ["audio", "question_id", "overall", "coverage", "filler_count",
-                   "fillers_per_100_words", "red_flags", "red_flag_categories", "wpm",
-                   "duration_s", "error"]
+SUMMARY_COLUMNS = [
+    "audio",
+    "question_id",
+    "overall",
+    "coverage",
+    "filler_count",
+    "fillers_per_100_words",
+    "red_flags",
+    "red_flag_categories",
+    "wpm",
+    "duration_s",
+    "error",
+]
 
 
 def summary_row(row: Row) -> dict[str, Any]:
@@ -80,21 +56,27 @@ def summary_row(row: Row) -> dict[str, Any]:
         return {"audio": row.audio, "question_id": row.question_id, "error": row.error}
     r = row
     return {
-        "audio": r.audio, "question_id": r.question_id, "overall": r.overall,
-        "coverage": r.coverage.score, "filler_count": r.fillers.count,
-        "fillers_per_100_words": r.fillers.per_100_words, "red_flags": len(r.red_flags),
+        "audio": r.audio,
+        "question_id": r.question_id,
+        "overall": r.overall,
+        "coverage": r.coverage.score,
+        "filler_count": r.fillers.count,
+        "fillers_per_100_words": r.fillers.per_100_words,
+        "red_flags": len(r.red_flags),
         "red_flag_categories": " ".join(sorted({h.category for h in r.red_flags})),
-        "wpm": r.delivery.wpm, "duration_s": r.delivery.duration_s, "error": "",
+        "wpm": r.delivery.wpm,
+        "duration_s": r.delivery.duration_s,
+        "error": "",
     }
 
 
 def write_aggregates(out: Path, audios: list[str], keys: list[str | None]) -> None:
     """Rebuild results.jsonl, summary.csv and index.html from the per-item files."""
-    from voicecoach.batch.html import render_index
-
     rows = list(load_items(out, audios, keys))
-    atomic_write_text(out / "results.jsonl", "".join(
-        json.dumps(row_dict(r), ensure_ascii=False) + "\n" for r in rows))
+    atomic_write_text(
+        out / "results.jsonl",
+        "".join(json.dumps(row_dict(r), ensure_ascii=False) + "\n" for r in rows),
+    )
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
     w.writeheader()

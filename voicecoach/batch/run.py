@@ -26,7 +26,8 @@ from typing import Any
 
 from voicecoach.banks import Bank, find_question, load_bank, resolve_bank
 from voicecoach.batch.inputs import BatchInput
-from voicecoach.batch.output import Failed, Row, item_path, write_aggregates, write_item
+from voicecoach.batch.output import item_path, write_aggregates, write_item
+from voicecoach.batch.rows import Failed, Row
 from voicecoach.errors import UserError
 from voicecoach.storage import ensure_dir, file_sha256
 
@@ -50,11 +51,15 @@ class BatchSummary:
 
 # ---------------------------------------------------------------- keys
 
+
 def settings_key(bank_path: Path, model: str | None, options: dict[str, Any]) -> str:
     h = hashlib.sha256()
     h.update(Path(bank_path).read_bytes())
-    h.update(json.dumps({"model": model or "default", "options": options,
-                         "v": RESULT_VERSION}, sort_keys=True).encode())
+    h.update(
+        json.dumps(
+            {"model": model or "default", "options": options, "v": RESULT_VERSION}, sort_keys=True
+        ).encode()
+    )
     return h.hexdigest()
 
 
@@ -95,8 +100,11 @@ def _transcriber():
     if tr is None:
         from voicecoach.asr.transcribe import DecodeOptions, Transcriber
 
-        tr = Transcriber(_worker_state["model"], cpu_threads=_worker_state["cpu_threads"],
-                         options=DecodeOptions(**_worker_state["options"]))
+        tr = Transcriber(
+            _worker_state["model"],
+            cpu_threads=_worker_state["cpu_threads"],
+            options=DecodeOptions(**_worker_state["options"]),
+        )
         _worker_state["transcriber"] = tr
     return tr
 
@@ -114,13 +122,18 @@ def score_one(inp: BatchInput, bank: Bank) -> Row:
     from voicecoach.scoring.score import Settings
 
     if inp.question not in bank:
-        return Failed(inp.audio, inp.question,
-                      f"unknown question id '{inp.question}' in bank '{bank.id}'")
+        return Failed(
+            inp.audio, inp.question, f"unknown question id '{inp.question}' in bank '{bank.id}'"
+        )
     if not inp.path.is_file():
         return Failed(inp.audio, inp.question, f"{inp.audio}: no such file")
     try:
-        r = score_audio(bank.get(inp.question), inp.path, transcriber=_transcriber(),
-                        settings=Settings(company=inp.company))
+        r = score_audio(
+            bank.get(inp.question),
+            inp.path,
+            transcriber=_transcriber(),
+            settings=Settings(company=inp.company),
+        )
     except UserError as e:
         return Failed(inp.audio, inp.question, str(e))
     except Exception as e:  # one bad file must not stop the batch; keep the reason
@@ -137,23 +150,31 @@ def _work(job: tuple[int, BatchInput, Path]) -> tuple[int, Row]:
 
 # ---------------------------------------------------------------- the run
 
+
 def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def run_batch(inputs: list[BatchInput], bank: str | Path | None,
-              out: str | os.PathLike, model: str | None = None, workers: int | None = None,
-              force: bool = False,
-              on_progress: Callable[[BatchSummary, Row | None], None] | None = None,
-              refresh_s: float = 1.0, company: str | None = None,
-              history: bool = False) -> BatchSummary:
+def run_batch(
+    inputs: list[BatchInput],
+    bank: str | Path | None,
+    out: str | os.PathLike,
+    model: str | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    on_progress: Callable[[BatchSummary, Row | None], None] | None = None,
+    refresh_s: float = 1.0,
+    company: str | None = None,
+    history: bool = False,
+) -> BatchSummary:
     """Score ``inputs``, writing results under ``out``. See the module docstring.
     ``bank`` None looks each question id up in the bundled banks. ``company`` applies to
     inputs that name none (a manifest's ``company`` column). ``history``: add the scored
     answers to the progress history at the end."""
     if not inputs:
-        raise UserError("nothing to score: give audio files or folders with --question, "
-                        "or a --manifest CSV")
+        raise UserError(
+            "nothing to score: give audio files or folders with --question, or a --manifest CSV"
+        )
     if company:
         inputs = [inp if inp.company else replace(inp, company=company) for inp in inputs]
     bank_paths = [bank_for(inp, bank) for inp in inputs]
@@ -218,8 +239,13 @@ def run_batch(inputs: list[BatchInput], bank: str | Path | None,
     return summary
 
 
-def _execute(todo: list[tuple[int, BatchInput, Path]], model: str | None, workers: int,
-             threads: int, opts: dict[str, Any]) -> Iterator[tuple[int, Row]]:
+def _execute(
+    todo: list[tuple[int, BatchInput, Path]],
+    model: str | None,
+    workers: int,
+    threads: int,
+    opts: dict[str, Any],
+) -> Iterator[tuple[int, Row]]:
     if not todo:
         return
     if workers == 1 or len(todo) == 1:
@@ -231,8 +257,12 @@ def _execute(todo: list[tuple[int, BatchInput, Path]], model: str | None, worker
     # fork is faster to start (no re-import); with other threads running (a progress bar)
     # spawn is the safe choice.
     ctx = mp.get_context("fork" if threading.active_count() == 1 else "spawn")
-    pool = ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
-                    initargs=(model, threads, opts), maxtasksperchild=200)
+    pool = ctx.Pool(
+        min(workers, len(todo)),
+        initializer=_init_worker,
+        initargs=(model, threads, opts),
+        maxtasksperchild=200,
+    )
     try:
         yield from pool.imap_unordered(_work, todo)
         pool.close()

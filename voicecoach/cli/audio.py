@@ -24,13 +24,15 @@ from voicecoach.cli.options import (
 @download_option
 @click.option("--context", default=None, help="Question text to help with domain words.")
 @click.option("--json", "as_json", is_flag=True, help="Print words with times as JSON.")
-def transcribe_cmd(audio: str, model: str | None, allow_download: bool, context: str | None,
-                   as_json: bool) -> None:
+def transcribe_cmd(
+    audio: str, model: str | None, allow_download: bool, context: str | None, as_json: bool
+) -> None:
     """Transcribe AUDIO locally (wav, flac, mp3, ogg/opus, m4a, webm...)."""
     from voicecoach.asr.transcribe import get_transcriber
 
     tr = get_transcriber(model, allow_download=allow_download or None).transcribe(
-        audio, context=context)
+        audio, context=context
+    )
     if as_json:
         click.echo(json.dumps(tr.to_dict(), ensure_ascii=False))
         return
@@ -46,16 +48,29 @@ def transcribe_cmd(audio: str, model: str | None, allow_download: bool, context:
 @company_option
 @history_option(default=True)
 @json_option
-def score_cmd(audio: str, bank: str | None, question_id: str, model: str | None,
-              allow_download: bool, company: str | None, history: bool,
-              as_json: bool) -> None:
+def score_cmd(
+    audio: str,
+    bank: str | None,
+    question_id: str,
+    model: str | None,
+    allow_download: bool,
+    company: str | None,
+    history: bool,
+    as_json: bool,
+) -> None:
     """Transcribe and score a recorded answer AUDIO to a question."""
     from voicecoach.answer import score_audio
     from voicecoach.scoring.score import Settings
 
     _, q = find_question(question_id, bank)
-    result = score_audio(q, audio, model=model, allow_download=allow_download or None,
-                         settings=Settings(company=company), history=history)
+    result = score_audio(
+        q,
+        audio,
+        model=model,
+        allow_download=allow_download or None,
+        settings=Settings(company=company),
+        history=history,
+    )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

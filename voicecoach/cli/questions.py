@@ -29,8 +29,17 @@ def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
     rows = [(b, q) for b in banks for q in b.questions if kind is None or q.kind == kind]
     if as_json:
         for b, q in rows:
-            click.echo(json.dumps({"bank": b.id, "id": q.id, "kind": q.kind, "text": q.text,
-                                   "points": len(q.points)}))
+            click.echo(
+                json.dumps(
+                    {
+                        "bank": b.id,
+                        "id": q.id,
+                        "kind": q.kind,
+                        "text": q.text,
+                        "points": len(q.points),
+                    }
+                )
+            )
         return
     table = Table("bank", "id", "kind", "question", box=None)
     for b, q in rows:
@@ -44,16 +53,24 @@ def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
 @click.option("--rubric", is_flag=True, help="Also show the key points and their phrases.")
 @click.option("--answer", is_flag=True, help="Also show the model answer (best after a try).")
 @click.option("--json", "as_json", is_flag=True, help="Print the question as JSON.")
-def show_cmd(question_id: str, bank: str | None, rubric: bool, answer: bool,
-             as_json: bool) -> None:
+def show_cmd(question_id: str, bank: str | None, rubric: bool, answer: bool, as_json: bool) -> None:
     """Show one question: text, kind and hint; the rubric and model answer on request."""
     b, q = find_question(question_id, bank)
     if as_json:
-        d: dict[str, object] = {"bank": b.id, "id": q.id, "kind": q.kind, "text": q.text, "hint": q.hint,
-             "topic": q.topic, "watch": list(q.watch)}
+        d: dict[str, object] = {
+            "bank": b.id,
+            "id": q.id,
+            "kind": q.kind,
+            "text": q.text,
+            "hint": q.hint,
+            "topic": q.topic,
+            "watch": list(q.watch),
+        }
         if rubric:
-            d["points"] = [{"id": p.id, "label": p.label, "phrases": list(p.phrases),
-                            "weight": p.weight} for p in q.points]
+            d["points"] = [
+                {"id": p.id, "label": p.label, "phrases": list(p.phrases), "weight": p.weight}
+                for p in q.points
+            ]
         if answer:
             d["model_answer"] = q.model_answer
         click.echo(json.dumps(d, indent=2))
@@ -71,8 +88,7 @@ def show_cmd(question_id: str, bank: str | None, rubric: bool, answer: bool,
 
 
 @questions.command("validate")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 def validate_cmd(files: tuple[str, ...]) -> None:
     """Check bank files; print one line per problem. Exit 2 if any is broken."""
     bad = 0
@@ -83,8 +99,10 @@ def validate_cmd(files: tuple[str, ...]) -> None:
             click.echo(f"Error: {e}", err=True)
             bad += 1
             continue
-        click.echo(f"ok: {f}: bank '{b.id}', {len(b.questions)} questions, "
-                   f"{sum(len(q.points) for q in b.questions)} key points")
+        click.echo(
+            f"ok: {f}: bank '{b.id}', {len(b.questions)} questions, "
+            f"{sum(len(q.points) for q in b.questions)} key points"
+        )
     if bad:
         sys.exit(2)
 

@@ -33,17 +33,40 @@ def review_cmd(target: str | None, sessions_dir: str | None) -> None:
 
 @click.command("report")
 @click.argument("target", required=False)
-@click.option("--output", "-o", type=click.Path(dir_okay=True),
-              help="Where to write (default: report.html in the session/batch folder).")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html",
-              show_default=True, help="html: one self-contained page; md: Markdown for notes.")
-@click.option("--embed-audio", is_flag=True,
-              help="Put the audio inside the HTML file (bigger, but can be moved alone).")
-@click.option("--history", "with_history", is_flag=True,
-              help="Add progress over time; without TARGET, write only the progress report.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=True),
+    help="Where to write (default: report.html in the session/batch folder).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md"]),
+    default="html",
+    show_default=True,
+    help="html: one self-contained page; md: Markdown for notes.",
+)
+@click.option(
+    "--embed-audio",
+    is_flag=True,
+    help="Put the audio inside the HTML file (bigger, but can be moved alone).",
+)
+@click.option(
+    "--history",
+    "with_history",
+    is_flag=True,
+    help="Add progress over time; without TARGET, write only the progress report.",
+)
 @sessions_option
-def report_cmd(target: str | None, output: str | None, fmt: str, embed_audio: bool,
-               with_history: bool, sessions_dir: str | None) -> None:
+def report_cmd(
+    target: str | None,
+    output: str | None,
+    fmt: str,
+    embed_audio: bool,
+    with_history: bool,
+    sessions_dir: str | None,
+) -> None:
     """Write a report of a session or batch: transcripts with marks (click a word to hear
     it), missed points, pace and filler charts, and a summary.
 
@@ -51,9 +74,15 @@ def report_cmd(target: str | None, output: str | None, fmt: str, embed_audio: bo
     session)."""
     from voicecoach.review.report import write_report
 
-    out = write_report(target, output, fmt=fmt, embed_audio=embed_audio,
-                       history=with_history, sessions=sessions_dir,
-                       history_only=with_history and target is None)
+    out = write_report(
+        target,
+        output,
+        fmt=fmt,
+        embed_audio=embed_audio,
+        history=with_history,
+        sessions=sessions_dir,
+        history_only=with_history and target is None,
+    )
     _warn(out.warnings)
     click.echo(str(out.path))
 
@@ -61,13 +90,27 @@ def report_cmd(target: str | None, output: str | None, fmt: str, embed_audio: bo
 @click.command("history")
 @click.option("--question", "-q", "question_id", help="Best vs latest attempt at a question.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--rebuild", is_flag=True,
-              help="Recreate the database from the session folders (and known batches).")
-@click.option("--import", "imports", multiple=True, type=click.Path(exists=True),
-              metavar="PATH", help="Add a session folder or batch results.jsonl (repeatable).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Recreate the database from the session folders (and known batches).",
+)
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    type=click.Path(exists=True),
+    metavar="PATH",
+    help="Add a session folder or batch results.jsonl (repeatable).",
+)
 @sessions_option
-def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: tuple[str, ...],
-                sessions_dir: str | None) -> None:
+def history_cmd(
+    question_id: str | None,
+    as_json: bool,
+    rebuild: bool,
+    imports: tuple[str, ...],
+    sessions_dir: str | None,
+) -> None:
     """Trends over every scored answer: score, fillers, pace and red flags per week and per
     question (stored in history.sqlite in the user data dir)."""
     from voicecoach.errors import UserError
@@ -78,10 +121,13 @@ def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: 
     if rebuild:
         s = do_rebuild(sessions_dir)
         _warn(s.warnings)
-        click.echo(f"Rebuilt {db_path()}: {s.answers} answers from {s.sessions} session(s) "
-                   f"and {s.batches} batch folder(s)"
-                   + (f", {s.carried_over} carried over from the old database"
-                      if s.carried_over else "") + ".", err=True)
+        click.echo(
+            f"Rebuilt {db_path()}: {s.answers} answers from {s.sessions} session(s) "
+            f"and {s.batches} batch folder(s)"
+            + (f", {s.carried_over} carried over from the old database" if s.carried_over else "")
+            + ".",
+            err=True,
+        )
     for p in imports:
         n = import_path(p)
         click.echo(f"Added {n} answer(s) from {p}.", err=True)
@@ -90,8 +136,10 @@ def history_cmd(question_id: str | None, as_json: bool, rebuild: bool, imports: 
     if question_id:
         d = question_detail(question_id)
         if d is None:
-            raise UserError(f"no answers to '{question_id}' in the history; see "
-                            "`voicecoach history` for the questions you have answered")
+            raise UserError(
+                f"no answers to '{question_id}' in the history; see "
+                "`voicecoach history` for the questions you have answered"
+            )
         if as_json:
             click.echo(json.dumps(d, ensure_ascii=False, indent=2))
         else:

@@ -22,8 +22,10 @@ def read_text_input(source: str | None) -> str:
     """Text from a file, or stdin for '-' or no argument. One-line errors for bad input."""
     if source in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
-            raise UserError("no answer given: pass a text file, or pipe text in "
-                            "(echo 'my answer' | voicecoach score-text ...)")
+            raise UserError(
+                "no answer given: pass a text file, or pipe text in "
+                "(echo 'my answer' | voicecoach score-text ...)"
+            )
         data = sys.stdin.buffer.read()
         name = "standard input"
     else:
@@ -40,8 +42,10 @@ def read_text_input(source: str | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise UserError(f"{name} is not UTF-8 text (bad byte 0x{data[e.start]:02x} at offset "
-                        f"{e.start}); save it as UTF-8 and try again") from None
+        raise UserError(
+            f"{name} is not UTF-8 text (bad byte 0x{data[e.start]:02x} at offset "
+            f"{e.start}); save it as UTF-8 and try again"
+        ) from None
 
 
 @click.command("score-text")
@@ -51,8 +55,14 @@ def read_text_input(source: str | None) -> str:
 @company_option
 @history_option(default=False)
 @json_option
-def score_text_cmd(textfile: str | None, bank: str | None, question_id: str,
-                   company: str | None, history: bool, as_json: bool) -> None:
+def score_text_cmd(
+    textfile: str | None,
+    bank: str | None,
+    question_id: str,
+    company: str | None,
+    history: bool,
+    as_json: bool,
+) -> None:
     """Score a written or transcribed answer (TEXTFILE, or '-' / nothing for stdin)."""
     from voicecoach.answer import score_text
     from voicecoach.scoring.score import Settings

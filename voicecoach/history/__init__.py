@@ -13,5 +13,13 @@ from voicecoach.history.db import HistoryError, db_path
 from voicecoach.history.record import Provenance, import_path, record, record_quietly
 from voicecoach.history.trends import question_detail, trends
 
-__all__ = ["HistoryError", "Provenance", "db_path", "import_path", "question_detail",
-           "record", "record_quietly", "trends"]
+__all__ = [
+    "HistoryError",
+    "Provenance",
+    "db_path",
+    "import_path",
+    "question_detail",
+    "record",
+    "record_quietly",
+    "trends",
+]

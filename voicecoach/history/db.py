@@ -57,12 +57,32 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS answers_by_origin ON answers(origin);",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-COLUMNS = ("key", "source", "source_key", "session_id", "origin", "recorded_at",
-           "question_id", "question", "overall", "coverage", "points_total",
-           "points_covered", "filler_count", "filler_rate", "words", "wpm", "duration_s",
-           "red_flags", "audio_path", "result_json")
-UPSERT = (f"INSERT OR REPLACE INTO answers ({', '.join(COLUMNS)}) "
-          f"VALUES ({', '.join('?' * len(COLUMNS))})")
+COLUMNS = (
+    "key",
+    "source",
+    "source_key",
+    "session_id",
+    "origin",
+    "recorded_at",
+    "question_id",
+    "question",
+    "overall",
+    "coverage",
+    "points_total",
+    "points_covered",
+    "filler_count",
+    "filler_rate",
+    "words",
+    "wpm",
+    "duration_s",
+    "red_flags",
+    "audio_path",
+    "result_json",
+)
+UPSERT = (
+    f"INSERT OR REPLACE INTO answers ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(COLUMNS))})"
+)
 
 
 class HistoryError(UserError):
@@ -86,25 +106,34 @@ def translate(e: sqlite3.Error, path: Path) -> HistoryError:
     msg = str(e)
     low = msg.lower()
     if isinstance(e, sqlite3.OperationalError) and ("locked" in low or "busy" in low):
-        return HistoryLocked(f"history database {path} is locked by another voicecoach "
-                             f"process ({msg}); try again when it has finished (session "
-                             "files are not affected)")
-    if isinstance(e, sqlite3.OperationalError) and ("readonly" in low or "unable to open"
-                                                    in low or "disk i/o" in low):
-        return HistoryError(f"history database {path} cannot be written ({msg}); check the "
-                            "folder's permissions and free space")
-    return HistoryCorrupt(f"history database {path} is damaged ({msg}); run "
-                          "`voicecoach history --rebuild` to rebuild it from your session "
-                          "folders")
+        return HistoryLocked(
+            f"history database {path} is locked by another voicecoach "
+            f"process ({msg}); try again when it has finished (session "
+            "files are not affected)"
+        )
+    if isinstance(e, sqlite3.OperationalError) and (
+        "readonly" in low or "unable to open" in low or "disk i/o" in low
+    ):
+        return HistoryError(
+            f"history database {path} cannot be written ({msg}); check the "
+            "folder's permissions and free space"
+        )
+    return HistoryCorrupt(
+        f"history database {path} is damaged ({msg}); run "
+        "`voicecoach history --rebuild` to rebuild it from your session "
+        "folders"
+    )
 
 
 def migrate(con: sqlite3.Connection, path: Path) -> int:
     """Bring the database up to :data:`SCHEMA_VERSION`; returns the version it had."""
     version = con.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise HistoryError(f"history database {path} was made by a newer voicecoach "
-                           f"(schema {version}); upgrade voicecoach, or move the file "
-                           "away and run `voicecoach history --rebuild`")
+        raise HistoryError(
+            f"history database {path} was made by a newer voicecoach "
+            f"(schema {version}); upgrade voicecoach, or move the file "
+            "away and run `voicecoach history --rebuild`"
+        )
     if version < SCHEMA_VERSION:
         with transaction(con):
             for script in MIGRATIONS[version:]:

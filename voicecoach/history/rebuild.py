@@ -39,8 +39,9 @@ class RebuildSummary:
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
-def rebuild(sessions: str | os.PathLike | None = None, path: str | os.PathLike | None = None
-            ) -> RebuildSummary:
+def rebuild(
+    sessions: str | os.PathLike | None = None, path: str | os.PathLike | None = None
+) -> RebuildSummary:
     """Recreate the database from the session folders (and the batch folders and one-off
     answers the old database knew, when it is readable). The new file is built beside the
     old one and renamed over it, so a failure leaves the old database as it was."""
@@ -66,16 +67,26 @@ def rebuild(sessions: str | os.PathLike | None = None, path: str | os.PathLike |
             if isinstance(err, HistoryLocked):
                 raise err from None
             s.old_readable = False
-            s.warnings.append(f"the old database could not be read ({e}); answers from "
-                              "one-off `voicecoach score` runs stored only there are lost")
+            s.warnings.append(
+                f"the old database could not be read ({e}); answers from "
+                "one-off `voicecoach score` runs stored only there are lost"
+            )
     tmp = p.with_name(f".{p.name}.rebuild-{os.getpid()}")
     try:
         entries: list[Entry] = []
         root = sessions_dir(sessions)
-        folders = {f.resolve() for f in root.iterdir() if (f / SESSION_FILE).is_file()} \
-            if root.is_dir() else set()
-        folders |= {Path(r["origin"]) for r in old if r["source"] == "practice"
-                    and r["origin"] and (Path(r["origin"]) / SESSION_FILE).is_file()}
+        folders = (
+            {f.resolve() for f in root.iterdir() if (f / SESSION_FILE).is_file()}
+            if root.is_dir()
+            else set()
+        )
+        folders |= {
+            Path(r["origin"])
+            for r in old
+            if r["source"] == "practice"
+            and r["origin"]
+            and (Path(r["origin"]) / SESSION_FILE).is_file()
+        }
         for f in sorted(folders):
             try:
                 entries += entries_of(load_session(f))
@@ -83,8 +94,7 @@ def rebuild(sessions: str | os.PathLike | None = None, path: str | os.PathLike |
             except ReviewInputError as e:
                 s.warnings.append(f"skipped: {e}")
         first_seen = {r["key"]: r["recorded_at"] for r in old}
-        for origin in sorted({r["origin"] for r in old if r["source"] == "batch"
-                              and r["origin"]}):
+        for origin in sorted({r["origin"] for r in old if r["source"] == "batch" and r["origin"]}):
             jsonl = Path(origin) / "results.jsonl"
             if not jsonl.is_file():
                 continue

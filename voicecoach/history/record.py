@@ -63,8 +63,9 @@ class Entry:
 
     @classmethod
     def of(cls, result: Result | dict[str, Any], p: Provenance) -> Entry:
-        return cls(result, p.source, p.source_key, p.recorded_at, p.audio_path,
-                   p.session_id, p.origin)
+        return cls(
+            result, p.source, p.source_key, p.recorded_at, p.audio_path, p.session_id, p.origin
+        )
 
     @property
     def key(self) -> str:
@@ -72,6 +73,7 @@ class Entry:
 
 
 # ---------------------------------------------------------------- keys
+
 
 def practice_key(session_id: str, n: int, attempt: int = 1) -> str:
     return f"{session_id}/{n}/{attempt}"
@@ -81,8 +83,9 @@ def batch_key(out_dir: str | os.PathLike, audio: str, question_id: str) -> str:
     return f"{Path(out_dir).resolve()}::{audio}::{question_id}"
 
 
-def score_key(audio_path: str | os.PathLike | None, recorded_at: str,
-              text: str | None = None) -> str:
+def score_key(
+    audio_path: str | os.PathLike | None, recorded_at: str, text: str | None = None
+) -> str:
     """One `voicecoach score`/`score-text` run: the audio's bytes (or the text) and the time."""
     h = hashlib.sha256()
     if audio_path is not None:
@@ -93,6 +96,7 @@ def score_key(audio_path: str | os.PathLike | None, recorded_at: str,
 
 
 # ---------------------------------------------------------------- writing
+
 
 def _scored(r: Result | dict[str, Any]) -> Result | None:
     """The result to store, or None for a failed input (a batch error row)."""
@@ -108,11 +112,28 @@ def _row(e: Entry, r: Result) -> tuple:
         raise ValueError(f"source must be one of {SOURCES}, not {e.source!r}")
     stored = {k: v for k, v in r.to_dict().items() if k not in ("audio", "audio_path", "error")}
     d = r.delivery
-    return (e.key, e.source, e.source_key, e.session_id, e.origin, utc_iso(e.recorded_at),
-            r.question_id, r.question, int(r.overall), r.coverage.score, r.coverage.total,
-            r.coverage.made, r.fillers.count, r.fillers.per_100_words, d.words, d.wpm,
-            d.duration_s, len(r.red_flags), str(e.audio_path) if e.audio_path else None,
-            json.dumps(stored, ensure_ascii=False))
+    return (
+        e.key,
+        e.source,
+        e.source_key,
+        e.session_id,
+        e.origin,
+        utc_iso(e.recorded_at),
+        r.question_id,
+        r.question,
+        int(r.overall),
+        r.coverage.score,
+        r.coverage.total,
+        r.coverage.made,
+        r.fillers.count,
+        r.fillers.per_100_words,
+        d.words,
+        d.wpm,
+        d.duration_s,
+        len(r.red_flags),
+        str(e.audio_path) if e.audio_path else None,
+        json.dumps(stored, ensure_ascii=False),
+    )
 
 
 def insert(con: sqlite3.Connection, entries: Iterable[Entry]) -> int:
@@ -133,24 +154,39 @@ def record_entries(entries: Iterable[Entry], path: str | os.PathLike | None = No
         return insert(con, entries)
 
 
-def record(result: Result | dict[str, Any], p: Provenance,
-           path: str | os.PathLike | None = None) -> bool:
+def record(
+    result: Result | dict[str, Any], p: Provenance, path: str | os.PathLike | None = None
+) -> bool:
     """Store one scored answer (again: replaces it). False if ``result`` is not scored."""
     return record_entries([Entry.of(result, p)], path) == 1
 
 
-def record_answer(result: Result | dict[str, Any], source: str, source_key: str,
-                  recorded_at: str, audio_path: str | os.PathLike | None = None,
-                  session_id: str | None = None, origin: str | os.PathLike | None = None,
-                  path: str | os.PathLike | None = None) -> bool:
+def record_answer(
+    result: Result | dict[str, Any],
+    source: str,
+    source_key: str,
+    recorded_at: str,
+    audio_path: str | os.PathLike | None = None,
+    session_id: str | None = None,
+    origin: str | os.PathLike | None = None,
+    path: str | os.PathLike | None = None,
+) -> bool:
     """:func:`record` with the provenance given field by field."""
-    return record(result, Provenance(source, source_key, recorded_at,
-                                     str(audio_path) if audio_path else None, session_id,
-                                     str(origin) if origin else None), path)
+    return record(
+        result,
+        Provenance(
+            source,
+            source_key,
+            recorded_at,
+            str(audio_path) if audio_path else None,
+            session_id,
+            str(origin) if origin else None,
+        ),
+        path,
+    )
 
 
-def record_results_quietly(entries: Iterable[Entry], path: str | os.PathLike | None = None
-                           ) -> bool:
+def record_results_quietly(entries: Iterable[Entry], path: str | os.PathLike | None = None) -> bool:
     """Like :func:`record_entries` but never raises: prints one warning line to stderr."""
     try:
         record_entries(entries, path)
@@ -158,17 +194,20 @@ def record_results_quietly(entries: Iterable[Entry], path: str | os.PathLike | N
     except HistoryError as e:
         print(f"warning: not added to history: {e}", file=sys.stderr)
     except Exception as e:  # history must never break practice, score or batch
-        print(f"warning: not added to history ({type(e).__name__}: {e}); run "
-              "`voicecoach history --rebuild` later", file=sys.stderr)
+        print(
+            f"warning: not added to history ({type(e).__name__}: {e}); run "
+            "`voicecoach history --rebuild` later",
+            file=sys.stderr,
+        )
     return False
 
 
-def record_quietly(result: Result, p: Provenance, path: str | os.PathLike | None = None
-                   ) -> bool:
+def record_quietly(result: Result, p: Provenance, path: str | os.PathLike | None = None) -> bool:
     return record_results_quietly([Entry.of(result, p)], path)
 
 
 # ---------------------------------------------------------------- importing files
+
 
 def entries_of(source: Source) -> list[Entry]:
     """History entries for a loaded session or batch."""
@@ -177,17 +216,33 @@ def entries_of(source: Source) -> list[Entry]:
         sid = str(source.info.get("id") or source.path.name)
         for a in source.scored:
             assert a.result is not None
-            out.append(Entry(a.result, "practice", practice_key(sid, a.n, a.attempt),
-                             a.recorded_at or "", str(a.audio_path) if a.audio_path else None,
-                             sid, str(source.path)))
+            out.append(
+                Entry(
+                    a.result,
+                    "practice",
+                    practice_key(sid, a.n, a.attempt),
+                    a.recorded_at or "",
+                    str(a.audio_path) if a.audio_path else None,
+                    sid,
+                    str(source.path),
+                )
+            )
     else:
         folder = source.path.parent
         stamp = datetime.fromtimestamp(source.path.stat().st_mtime, UTC).isoformat()
         for a in source.scored:
             assert a.result is not None
-            out.append(Entry(a.result, "batch", batch_key(folder, a.label, a.question_id),
-                             stamp, str(a.audio_path) if a.audio_path else None, None,
-                             str(folder)))
+            out.append(
+                Entry(
+                    a.result,
+                    "batch",
+                    batch_key(folder, a.label, a.question_id),
+                    stamp,
+                    str(a.audio_path) if a.audio_path else None,
+                    None,
+                    str(folder),
+                )
+            )
     return out
 
 
@@ -199,8 +254,12 @@ def import_path(target: str | os.PathLike, path: str | os.PathLike | None = None
     entries = entries_of(src)
     if src.kind == "batch":  # keep the first time we saw each batch answer
         with connect(path) as con:
-            seen = {r["key"]: r["recorded_at"] for r in con.execute(
-                "SELECT key, recorded_at FROM answers WHERE origin = ?", (str(src.folder),))}
+            seen = {
+                r["key"]: r["recorded_at"]
+                for r in con.execute(
+                    "SELECT key, recorded_at FROM answers WHERE origin = ?", (str(src.folder),)
+                )
+            }
         for e in entries:
             e.recorded_at = seen.get(e.key, e.recorded_at)
     return record_entries(entries, path)

@@ -14,12 +14,13 @@ from voicecoach.history.db import connect
 from voicecoach.scoring.result import Result
 
 
-def load_rows(question_id: str | None = None, path: str | os.PathLike | None = None
-              ) -> list[dict]:
+def load_rows(question_id: str | None = None, path: str | os.PathLike | None = None) -> list[dict]:
     """Stored answers, oldest first (without the full result JSON)."""
-    sql = ("SELECT key, source, session_id, recorded_at, question_id, question, overall, "
-           "coverage, points_total, points_covered, filler_count, filler_rate, words, wpm, "
-           "duration_s, red_flags, audio_path, result_json FROM answers")
+    sql = (
+        "SELECT key, source, session_id, recorded_at, question_id, question, overall, "
+        "coverage, points_total, points_covered, filler_count, filler_rate, words, wpm, "
+        "duration_s, red_flags, audio_path, result_json FROM answers"
+    )
     args: tuple = ()
     if question_id:
         sql += " WHERE question_id = ?"
@@ -54,7 +55,8 @@ def _figures(rows: list[dict]) -> dict:
         "wpm": _mean([r["wpm"] for r in rows]),
         "red_flags": sum(r["red_flags"] or 0 for r in rows),
         "red_flags_per_answer": round(sum(r["red_flags"] or 0 for r in rows) / len(rows), 2)
-        if rows else None,
+        if rows
+        else None,
     }
 
 
@@ -66,10 +68,27 @@ def by_week(rows: list[dict]) -> list[dict]:
 
 
 def _attempt(r: dict) -> dict:
-    return {k: r[k] for k in ("key", "source", "recorded_at", "overall", "coverage",
-                              "points_covered", "points_total", "filler_count",
-                              "filler_rate", "words", "wpm", "duration_s", "red_flags",
-                              "red_flag_categories", "missed", "audio_path")}
+    return {
+        k: r[k]
+        for k in (
+            "key",
+            "source",
+            "recorded_at",
+            "overall",
+            "coverage",
+            "points_covered",
+            "points_total",
+            "filler_count",
+            "filler_rate",
+            "words",
+            "wpm",
+            "duration_s",
+            "red_flags",
+            "red_flag_categories",
+            "missed",
+            "audio_path",
+        )
+    }
 
 
 def best_of(rows: list[dict]) -> dict:
@@ -84,10 +103,18 @@ def by_question(rows: list[dict]) -> list[dict]:
     out = []
     for qid, rs in sorted(qs.items()):
         first, latest, best = rs[0], rs[-1], best_of(rs)
-        out.append({"question_id": qid, "question": latest["question"], **_figures(rs),
-                    "first": first["overall"], "best": best["overall"],
-                    "latest": latest["overall"], "change": latest["overall"] - first["overall"],
-                    "last_at": latest["recorded_at"]})
+        out.append(
+            {
+                "question_id": qid,
+                "question": latest["question"],
+                **_figures(rs),
+                "first": first["overall"],
+                "best": best["overall"],
+                "latest": latest["overall"],
+                "change": latest["overall"] - first["overall"],
+                "last_at": latest["recorded_at"],
+            }
+        )
     return out
 
 
@@ -99,14 +126,23 @@ def question_detail(question_id: str, path: str | os.PathLike | None = None) -> 
 
 def trends(path: str | os.PathLike | None = None) -> dict:
     rows = load_rows(path=path)
-    return {"answers": len(rows), "overall": _figures(rows) if rows else None,
-            "weeks": by_week(rows), "questions": by_question(rows),
-            "details": [question_detail_from(rows, q) for q in
-                        sorted({r["question_id"] for r in rows})]}
+    return {
+        "answers": len(rows),
+        "overall": _figures(rows) if rows else None,
+        "weeks": by_week(rows),
+        "questions": by_question(rows),
+        "details": [
+            question_detail_from(rows, q) for q in sorted({r["question_id"] for r in rows})
+        ],
+    }
 
 
 def question_detail_from(rows: list[dict], question_id: str) -> dict:
     rs = [r for r in rows if r["question_id"] == question_id]
-    return {"question_id": question_id, "question": rs[-1]["question"],
-            "attempts": [_attempt(r) for r in rs], "best": _attempt(best_of(rs)),
-            "latest": _attempt(rs[-1])}
+    return {
+        "question_id": question_id,
+        "question": rs[-1]["question"],
+        "attempts": [_attempt(r) for r in rs],
+        "best": _attempt(best_of(rs)),
+        "latest": _attempt(rs[-1]),
+    }

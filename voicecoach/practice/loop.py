@@ -85,8 +85,13 @@ def process_start_age() -> float:
 
 
 class Practice:
-    def __init__(self, bank: Bank, opts: PracticeOptions, console: Console | None = None,
-                 history: bool = True) -> None:
+    def __init__(
+        self,
+        bank: Bank,
+        opts: PracticeOptions,
+        console: Console | None = None,
+        history: bool = True,
+    ) -> None:
         self.bank = bank
         self.opts = opts
         self.console = console or Console()
@@ -111,31 +116,40 @@ class Practice:
 
         self.speaker = make_speaker(self.opts.voice, self.opts.output_device, self.opts.speak)
         if isinstance(self.speaker, PrintSpeaker) and self.opts.speak:
-            self.console.print(f"[yellow]Questions will be printed, not spoken: "
-                               f"{self.speaker.reason}[/yellow]")
+            self.console.print(
+                f"[yellow]Questions will be printed, not spoken: {self.speaker.reason}[/yellow]"
+            )
 
     def open_session(self) -> Session:
-        settings = {k: v for k, v in asdict(self.opts).items()
-                    if k not in ("question_ids", "sessions_dir")}
-        self.session = Session.create(self.bank.id, str(self.bank.path),
-                                      self.opts.model or "tiny.en (bundled)", settings,
-                                      self.opts.sessions_dir)
+        settings = {
+            k: v for k, v in asdict(self.opts).items() if k not in ("question_ids", "sessions_dir")
+        }
+        self.session = Session.create(
+            self.bank.id,
+            str(self.bank.path),
+            self.opts.model or "tiny.en (bundled)",
+            settings,
+            self.opts.sessions_dir,
+        )
         return self.session
 
     # ---------------------------------------------------------------- the loop
     def run(self, questions: list[Question]) -> Session:
         self.prepare()
         session = self.open_session()
-        self.console.print(f"[bold]Practice session[/bold] {session.id}: {len(questions)} "
-                           f"question(s). Answers are saved in {session.folder}")
+        self.console.print(
+            f"[bold]Practice session[/bold] {session.id}: {len(questions)} "
+            f"question(s). Answers are saved in {session.folder}"
+        )
         try:
             for i, q in enumerate(questions, 1):
                 if self._ask(q, i, len(questions)) == "quit":
                     break
         except KeyboardInterrupt:
             session.finish("interrupted")
-            self.console.print(f"\nStopped. Everything recorded so far is saved in "
-                               f"{session.folder}")
+            self.console.print(
+                f"\nStopped. Everything recorded so far is saved in {session.folder}"
+            )
             raise
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -179,21 +193,42 @@ class Practice:
         s = self.session
         name, n, attempt = s.audio_name(q.id)
         live = LiveTranscriber(self.model, context=decode_context(q, self.opts.company))
-        rec = Recorder(s.folder / name, device=self.opts.input_device,
-                       auto_stop_s=self.opts.auto_stop_s, max_seconds=self.opts.max_seconds,
-                       chunk_seconds=1.0, on_chunk=live.feed)
+        rec = Recorder(
+            s.folder / name,
+            device=self.opts.input_device,
+            auto_stop_s=self.opts.auto_stop_s,
+            max_seconds=self.opts.max_seconds,
+            chunk_seconds=1.0,
+            on_chunk=live.feed,
+        )
         rec.start()
         started = now_iso()
-        s.add_answer({"n": n, "question_id": q.id, "question": q.text, "attempt": attempt,
-                      "audio": name, "started_at": started, "status": "recording",
-                      "stop_reason": None, "timing": {}, "result": None, "error": None})
+        s.add_answer(
+            {
+                "n": n,
+                "question_id": q.id,
+                "question": q.text,
+                "attempt": attempt,
+                "audio": name,
+                "started_at": started,
+                "status": "recording",
+                "stop_reason": None,
+                "timing": {},
+                "result": None,
+                "error": None,
+            }
+        )
         try:
             action = self._watch(rec)
         except KeyboardInterrupt:
             res = rec.stop("interrupt")
             live.abort()
-            s.update_answer(n, status="partial", stop_reason="interrupt",
-                            timing={"recorded_s": round(res.duration, 2)})
+            s.update_answer(
+                n,
+                status="partial",
+                stop_reason="interrupt",
+                timing={"recorded_s": round(res.duration, 2)},
+            )
             self.console.print(f"\nPartial recording kept: {s.folder / name}")
             raise
         res = rec.result()
@@ -203,33 +238,54 @@ class Practice:
             if action == "redo":
                 self._discard(n, name)
             else:
-                s.update_answer(n, status="skipped", stop_reason="skip",
-                                timing={"recorded_s": round(res.duration, 2)})
+                s.update_answer(
+                    n,
+                    status="skipped",
+                    stop_reason="skip",
+                    timing={"recorded_s": round(res.duration, 2)},
+                )
             return action
         if res.digital_silence:
             live.abort()
             self._discard(n, name)
-            raise UserError("the microphone gives only digital silence (muted?): unmute it, "
-                            "or pick another with --input-device (see 'voicecoach devices')")
-        history = Provenance("practice", practice_key(s.id, n, attempt), started,
-                             audio_path=str(s.folder / name), session_id=s.id,
-                             origin=str(s.folder)) if self.history else False
+            raise UserError(
+                "the microphone gives only digital silence (muted?): unmute it, "
+                "or pick another with --input-device (see 'voicecoach devices')"
+            )
+        history = (
+            Provenance(
+                "practice",
+                practice_key(s.id, n, attempt),
+                started,
+                audio_path=str(s.folder / name),
+                session_id=s.id,
+                origin=str(s.folder),
+            )
+            if self.history
+            else False
+        )
         with self.console.status("Scoring..."):
             transcript = live.finish(timeout=120)
             result = score_text(q, transcript, Settings(company=self.opts.company), history)
         latency = time.monotonic() - t_stop
-        timing = {"recorded_s": round(res.duration, 2),
-                  "speech_end_s": round(res.speech_end, 2) if res.speech_end else None,
-                  "feedback_latency_s": round(latency, 3),
-                  "since_speech_end_s": round(res.duration - res.speech_end + latency, 3)
-                  if res.speech_end else None}
-        s.update_answer(n, status="scored", stop_reason=res.stopped_by, timing=timing,
-                        result=result.to_dict())
+        timing = {
+            "recorded_s": round(res.duration, 2),
+            "speech_end_s": round(res.speech_end, 2) if res.speech_end else None,
+            "feedback_latency_s": round(latency, 3),
+            "since_speech_end_s": round(res.duration - res.speech_end + latency, 3)
+            if res.speech_end
+            else None,
+        }
+        s.update_answer(
+            n, status="scored", stop_reason=res.stopped_by, timing=timing, result=result.to_dict()
+        )
         from voicecoach.review.terminal import print_result
 
         print_result(result, self.console)
-        self.console.print(f"[dim]feedback {latency:.2f} s after the recording stopped "
-                           f"({res.stopped_by}); saved {s.folder / name}[/dim]")
+        self.console.print(
+            f"[dim]feedback {latency:.2f} s after the recording stopped "
+            f"({res.stopped_by}); saved {s.folder / name}[/dim]"
+        )
         if self.opts.speak_feedback:
             self._say(spoken_summary(result))
         return "quit" if action == "quit" else "scored"
@@ -252,16 +308,24 @@ class Practice:
 
         action = None
         tty = self.console.is_terminal
-        with KeyReader() as keys, Live(meter(rec, keys.active), console=self.console,
-                                       refresh_per_second=10, transient=True,
-                                       auto_refresh=tty) as view:
+        with (
+            KeyReader() as keys,
+            Live(
+                meter(rec, keys.active),
+                console=self.console,
+                refresh_per_second=10,
+                transient=True,
+                auto_refresh=tty,
+            ) as view,
+        ):
             while not rec.done:
                 k = keys.get(0.1) if keys.active else None
                 if not keys.active:
                     time.sleep(0.1)
                 if k in ("enter", " ", "r", "s", "q"):
-                    action = {"enter": "stop", " ": "stop", "r": "redo", "s": "skip",
-                              "q": "quit"}[k]
+                    action = {"enter": "stop", " ": "stop", "r": "redo", "s": "skip", "q": "quit"}[
+                        k
+                    ]
                     rec.stop(action)
                     break
                 view.update(meter(rec, keys.active))
@@ -274,8 +338,10 @@ class Practice:
         with KeyReader() as keys:
             if not keys.active:
                 return "next"
-            self.console.print("[cyan]Enter[/cyan] next · [cyan]m[/cyan] model answer · "
-                               "[cyan]a[/cyan] try again · [cyan]q[/cyan] quit")
+            self.console.print(
+                "[cyan]Enter[/cyan] next · [cyan]m[/cyan] model answer · "
+                "[cyan]a[/cyan] try again · [cyan]q[/cyan] quit"
+            )
             while True:
                 k = keys.get(3600)
                 if k in ("enter", " ", "n"):

@@ -28,11 +28,14 @@ def meter(rec: Meterable, keys_active: bool) -> Text:
     fill = int(max(0.0, min(1.0, (level + 60) / 60)) * width)
     bar = "█" * fill + "░" * (width - fill)
     style = "green" if level > -35 else "yellow" if level > -55 else "red"
-    t = Text.assemble(("● REC ", "bold red"), f"{rec.elapsed:5.1f} s  ", (bar, style),
-                      f" {level:6.1f} dBFS")
+    t = Text.assemble(
+        ("● REC ", "bold red"), f"{rec.elapsed:5.1f} s  ", (bar, style), f" {level:6.1f} dBFS"
+    )
     if rec.muted:
-        t.append("\nNo signal from the microphone: is it muted? (see 'voicecoach devices')",
-                 style="bold red")
+        t.append(
+            "\nNo signal from the microphone: is it muted? (see 'voicecoach devices')",
+            style="bold red",
+        )
     elif rec.elapsed > 4 and not rec.speech_heard:
         t.append("\nListening... (no speech heard yet)", style="yellow")
     if keys_active:
@@ -41,8 +44,10 @@ def meter(rec: Meterable, keys_active: bool) -> Text:
 
 
 def spoken_summary(r: Result) -> str:
-    parts = [f"You scored {r.overall} out of 100, with {r.coverage.made} of "
-             f"{r.coverage.total} key points."]
+    parts = [
+        f"You scored {r.overall} out of 100, with {r.coverage.made} of "
+        f"{r.coverage.total} key points."
+    ]
     if r.red_flags:
         parts.append(f"Watch out: {r.red_flags[0].category.replace('_', ' ')}.")
     if r.fillers.count:
@@ -55,20 +60,29 @@ def spoken_summary(r: Result) -> str:
 def print_summary(folder: Path, console: Console) -> None:
     """The session summary table, then the session's mean figures."""
     src = load_session(folder)
-    t = Table("#", "question", "score", "points", "fillers", "flags", "wpm",
-              title="Session summary")
+    t = Table(
+        "#", "question", "score", "points", "fillers", "flags", "wpm", title="Session summary"
+    )
     for a in src.answers:
         r = a.result
         if r is None:
             t.add_row(str(a.n), a.question_id, a.status, "", "", "", "")
             continue
-        t.add_row(str(a.n), a.question_id, str(r.overall), r.coverage.fraction,
-                  str(r.fillers.count), str(len(r.red_flags)),
-                  f"{r.delivery.wpm:.0f}" if r.delivery.wpm else "")
+        t.add_row(
+            str(a.n),
+            a.question_id,
+            str(r.overall),
+            r.coverage.fraction,
+            str(r.fillers.count),
+            str(len(r.red_flags)),
+            f"{r.delivery.wpm:.0f}" if r.delivery.wpm else "",
+        )
     console.print(t)
     summ = summary(src)
     if summ["scored"]:
-        console.print(f"Mean score {summ['overall']}, "
-                      f"{summ['fillers_per_100_words']} fillers per 100 words, "
-                      f"{summ['red_flags']} red flag(s). Review: voicecoach review "
-                      f"{folder}")
+        console.print(
+            f"Mean score {summ['overall']}, "
+            f"{summ['fillers_per_100_words']} fillers per 100 words, "
+            f"{summ['red_flags']} red flag(s). Review: voicecoach review "
+            f"{folder}"
+        )

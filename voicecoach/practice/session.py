@@ -22,8 +22,14 @@ class Session:
     data: dict = field(default_factory=dict)
 
     @classmethod
-    def create(cls, bank_id: str, bank_path: str, model: str, settings: dict,
-               root: str | Path | None = None) -> Session:
+    def create(
+        cls,
+        bank_id: str,
+        bank_path: str,
+        model: str,
+        settings: dict,
+        root: str | Path | None = None,
+    ) -> Session:
         base = ensure_dir(sessions_dir(root))
         stamp = datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
         name = f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]', '_', bank_id)}"
@@ -33,11 +39,21 @@ class Session:
             folder = base / f"{name}-{n}"
             n += 1
         ensure_dir(folder)
-        s = cls(folder, {
-            "schema": SCHEMA, "id": folder.name, "started_at": now_iso(), "ended_at": None,
-            "status": "running", "bank": bank_id, "bank_path": bank_path, "model": model,
-            "settings": settings, "answers": [],
-        })
+        s = cls(
+            folder,
+            {
+                "schema": SCHEMA,
+                "id": folder.name,
+                "started_at": now_iso(),
+                "ended_at": None,
+                "status": "running",
+                "bank": bank_id,
+                "bank_path": bank_path,
+                "model": model,
+                "settings": settings,
+                "answers": [],
+            },
+        )
         s.save()
         return s
 
@@ -73,4 +89,3 @@ class Session:
         self.data["status"] = status
         self.data["ended_at"] = now_iso()
         self.save()
-

@@ -15,7 +15,7 @@ FAIR_SCORE = 50  # yellow from here, red below
 
 
 def score_band(overall: float | None) -> str:
-    """"green", "yellow" or "red" for an overall score; "muted" when there is none."""
+    """ "green", "yellow" or "red" for an overall score; "muted" when there is none."""
     if overall is None:
         return "muted"
     return "green" if overall >= GOOD_SCORE else "yellow" if overall >= FAIR_SCORE else "red"
@@ -48,8 +48,7 @@ def _binned(result: Result) -> tuple[float, float, list[int], list[int]] | None:
     return duration, width, wc, fc
 
 
-def _series(result: Result, value: Callable[[int, int, float], float]
-            ) -> list[tuple[float, float]]:
+def _series(result: Result, value: Callable[[int, int, float], float]) -> list[tuple[float, float]]:
     """(bin middle in s, value(words, fillers, seconds)) for bins longer than half a second."""
     b = _binned(result)
     if b is None:
@@ -80,11 +79,12 @@ def summary(source: Source) -> dict[str, Any]:
     fillers = sum(r.fillers.count for r in rs)
     wpms = [r.delivery.wpm for r in rs if r.delivery.wpm is not None]
     return {
-        "answers": len(source.answers), "scored": len(rs),
+        "answers": len(source.answers),
+        "scored": len(rs),
         "overall": round(sum(r.overall for r in rs) / len(rs), 1) if rs else None,
-        "coverage": round(100 * sum(r.coverage.score for r in rs) / len(rs), 1)
-        if rs else None,
-        "words": words, "fillers": fillers,
+        "coverage": round(100 * sum(r.coverage.score for r in rs) / len(rs), 1) if rs else None,
+        "words": words,
+        "fillers": fillers,
         "fillers_per_100_words": round(100.0 * fillers / words, 2) if words else 0.0,
         "wpm": round(sum(wpms) / len(wpms), 1) if wpms else None,
         "red_flags": sum(len(r.red_flags) for r in rs),

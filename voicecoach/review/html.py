@@ -99,13 +99,17 @@ def transcript_html(result: Result, clickable: bool = True) -> str:
     out: list[str] = []
     for piece in walk(text, marks_of(result), words):
         out += ["</mark>"] * len(piece.closes)
-        out += [f'<mark class="{m.kind}" data-key="{m.key}" title="{esc(m.title)}">'
-                for m in piece.opens]
-        chunk = esc(text[piece.a:piece.b])
+        out += [
+            f'<mark class="{m.kind}" data-key="{m.key}" title="{esc(m.title)}">'
+            for m in piece.opens
+        ]
+        chunk = esc(text[piece.a : piece.b])
         w = words[piece.word] if piece.word is not None else None
         if w is not None and w.start is not None:
-            out.append(f'<span class="w" data-w="{piece.word}" data-start="{w.start:.2f}" '
-                       f'data-end="{(w.end or w.start):.2f}">{chunk}</span>')
+            out.append(
+                f'<span class="w" data-w="{piece.word}" data-start="{w.start:.2f}" '
+                f'data-end="{(w.end or w.start):.2f}">{chunk}</span>'
+            )
         else:
             out.append(chunk)
     return "".join(out)
@@ -118,30 +122,37 @@ def _moments(r: Result) -> str:
             items.append((f.start, "filler", f"{f.text} {fmt_time(f.start)}"))
     for h in r.red_flags:
         if h.start is not None:
-            items.append((h.start, "flag",
-                          f"red flag: {h.category.replace('_', ' ')} {fmt_time(h.start)}"))
+            items.append(
+                (h.start, "flag", f"red flag: {h.category.replace('_', ' ')} {fmt_time(h.start)}")
+            )
     for p in r.delivery.long_pauses:
         items.append((p.start, "pause", f"pause {p.duration_s:.1f} s {fmt_time(p.start)}"))
     if not items:
         return ""
-    btns = "".join(f'<button class="{k}" data-start="{t:.2f}">{esc(label)}</button>'
-                   for t, k, label in sorted(items, key=lambda x: x[0]))
+    btns = "".join(
+        f'<button class="{k}" data-start="{t:.2f}">{esc(label)}</button>'
+        for t, k, label in sorted(items, key=lambda x: x[0])
+    )
     return f'<p class="moments"><span class="small">Jump to:</span> {btns}</p>'
 
 
 def _figures(r: Result) -> str:
     d, f, cov = r.delivery, r.fillers, r.coverage
-    rows = [("Overall", f"{r.overall}/100"),
-            ("Key points", f"{cov.fraction} ({round(100 * cov.score)}%)"),
-            ("Fillers", f"{f.count} ({f.per_100_words:.1f} per 100 words)"
-             + (": " + ", ".join(f"{k} ×{v}" for k, v in f.by_text.items())
-                if f.count else "")),
-            ("Pace", "–" if d.wpm is None else f"{d.wpm:.0f} words/min"),
-            ("Words", str(d.words)),
-            ("Duration", "–" if d.duration_s is None else f"{d.duration_s:.1f} s"),
-            ("Long pauses", str(len(d.long_pauses))),
-            ("Hedges", str(len(d.hedges))),
-            ("Red flags", str(len(r.red_flags)))]
+    rows = [
+        ("Overall", f"{r.overall}/100"),
+        ("Key points", f"{cov.fraction} ({round(100 * cov.score)}%)"),
+        (
+            "Fillers",
+            f"{f.count} ({f.per_100_words:.1f} per 100 words)"
+            + (": " + ", ".join(f"{k} ×{v}" for k, v in f.by_text.items()) if f.count else ""),
+        ),
+        ("Pace", "–" if d.wpm is None else f"{d.wpm:.0f} words/min"),
+        ("Words", str(d.words)),
+        ("Duration", "–" if d.duration_s is None else f"{d.duration_s:.1f} s"),
+        ("Long pauses", str(len(d.long_pauses))),
+        ("Hedges", str(len(d.hedges))),
+        ("Red flags", str(len(r.red_flags))),
+    ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return f'<table class="figures">{body}</table>'
 
@@ -150,13 +161,22 @@ def _points(r: Result) -> str:
     missed, covered = r.coverage.missed, r.coverage.covered
     out = ""
     if missed:
-        out += ("<h3>Missed key points</h3><ul class=\"missed\">"
-                + "".join(f"<li>{esc(p.label)}</li>" for p in missed) + "</ul>")
+        out += (
+            '<h3>Missed key points</h3><ul class="missed">'
+            + "".join(f"<li>{esc(p.label)}</li>" for p in missed)
+            + "</ul>"
+        )
     if covered:
-        out += ("<h3>Covered</h3><ul class=\"covered\">" + "".join(
-            f"<li>{esc(p.label)} <span class=\"small\">“{esc(p.evidence.text)}”"
-            f"</span></li>" if p.evidence else f"<li>{esc(p.label)}</li>"
-            for p in covered) + "</ul>")
+        out += (
+            '<h3>Covered</h3><ul class="covered">'
+            + "".join(
+                f'<li>{esc(p.label)} <span class="small">“{esc(p.evidence.text)}”</span></li>'
+                if p.evidence
+                else f"<li>{esc(p.label)}</li>"
+                for p in covered
+            )
+            + "</ul>"
+        )
     return out
 
 
@@ -165,13 +185,20 @@ def _charts(r: Result) -> str:
     if not pace:
         return '<p class="small">No timing (typed answer): no pace or filler charts.</p>'
     dur = r.delivery.duration_s
-    return ('<div class="cols"><div><h3>Pace over the answer</h3>'
-            + line_chart(pace, "words per minute over the answer", "wpm", band=PACE_RANGE,
-                         x_max=dur)
-            + '</div><div><h3>Filler rate over the answer</h3>'
-            + line_chart(fill, "fillers per 100 words over the answer", "per 100 words",
-                         ref=FILLER_FREE_RATE, color="#bf8700", x_max=dur)
-            + "</div></div>")
+    return (
+        '<div class="cols"><div><h3>Pace over the answer</h3>'
+        + line_chart(pace, "words per minute over the answer", "wpm", band=PACE_RANGE, x_max=dur)
+        + "</div><div><h3>Filler rate over the answer</h3>"
+        + line_chart(
+            fill,
+            "fillers per 100 words over the answer",
+            "per 100 words",
+            ref=FILLER_FREE_RATE,
+            color="#bf8700",
+            x_max=dur,
+        )
+        + "</div></div>"
+    )
 
 
 def _company(r: Result | None) -> str:
@@ -182,71 +209,108 @@ def answer_html(a: Answer, audio_src: str | None, idx: int) -> str:
     sid = f"answer-{idx}"
     attempt = f" · attempt {a.attempt}" if a.attempt > 1 else ""
     r = a.result
-    head = (f'<div class="head"><h2>{a.n}. {esc(a.question_id)}{attempt}</h2>'
-            + (f'<span class="score {score_band(r.overall)}">{r.overall}/100</span>' if r
-               else f'<span class="small">{esc(a.status)}</span>')
-            + f'<span class="small">{esc(a.label)}</span></div>'
-            + (f'<p class="muted">{esc(a.question)}{_company(r)}</p>' if a.question
-               else ""))
-    missing = ("(typed answer: no audio)" if r is not None and a.audio_path is None
-               and not r.is_timed else "(audio not available)")
-    audio = (f'<audio controls preload="metadata" src="{esc(audio_src)}"></audio>'
-             if audio_src else f'<p class="small">{missing}</p>')
+    head = (
+        f'<div class="head"><h2>{a.n}. {esc(a.question_id)}{attempt}</h2>'
+        + (
+            f'<span class="score {score_band(r.overall)}">{r.overall}/100</span>'
+            if r
+            else f'<span class="small">{esc(a.status)}</span>'
+        )
+        + f'<span class="small">{esc(a.label)}</span></div>'
+        + (f'<p class="muted">{esc(a.question)}{_company(r)}</p>' if a.question else "")
+    )
+    missing = (
+        "(typed answer: no audio)"
+        if r is not None and a.audio_path is None and not r.is_timed
+        else "(audio not available)"
+    )
+    audio = (
+        f'<audio controls preload="metadata" src="{esc(audio_src)}"></audio>'
+        if audio_src
+        else f'<p class="small">{missing}</p>'
+    )
     if r is None:
         why = f'<p class="err">{esc(a.error)}</p>' if a.error else ""
-        return (f'<section class="answer" id="{sid}">{head}{audio if audio_src else ""}'
-                f'<p class="small">Not scored ({esc(a.status)}).</p>{why}</section>')
+        return (
+            f'<section class="answer" id="{sid}">{head}{audio if audio_src else ""}'
+            f'<p class="small">Not scored ({esc(a.status)}).</p>{why}</section>'
+        )
     flags = "".join(
         f'<div class="flagbox"><b>Red flag: {esc(h.category.replace("_", " "))}</b> '
-        f'“{esc(h.text)}”<br>{esc(h.why)}<br><i>Instead:</i> {esc(h.instead)}</div>'
-        for h in r.red_flags)
+        f"“{esc(h.text)}”<br>{esc(h.why)}<br><i>Instead:</i> {esc(h.instead)}</div>"
+        for h in r.red_flags
+    )
     tips = "".join(f"<li>{esc(t)}</li>" for t in r.tips)
     body = transcript_html(r) if r.transcript.strip() else "<i>(no speech)</i>"
-    return (f'<section class="answer" id="{sid}" data-question="{esc(a.question_id)}">{head}'
-            f'{audio}{_moments(r)}<p class="transcript">{body}</p>{flags}'
-            f'<div class="cols"><div>{_points(r)}</div><div><h3>Figures</h3>{_figures(r)}'
-            f'</div></div>{_charts(r)}'
-            + (f"<h3>Tips</h3><ul>{tips}</ul>" if tips else "") + "</section>")
+    return (
+        f'<section class="answer" id="{sid}" data-question="{esc(a.question_id)}">{head}'
+        f'{audio}{_moments(r)}<p class="transcript">{body}</p>{flags}'
+        f'<div class="cols"><div>{_points(r)}</div><div><h3>Figures</h3>{_figures(r)}'
+        f"</div></div>{_charts(r)}"
+        + (f"<h3>Tips</h3><ul>{tips}</ul>" if tips else "")
+        + "</section>"
+    )
 
 
 def _summary_html(src: Source) -> str:
     s = summary(src)
-    cards = [("Answers", f"{s['scored']}/{s['answers']}" if s["scored"] != s["answers"]
-              else str(s["answers"])),
-             ("Mean score", _n(s["overall"])), ("Key points", _n(s["coverage"], "{}%")),
-             ("Fillers /100 w", _n(s["fillers_per_100_words"])),
-             ("Pace", _n(s["wpm"], "{} wpm")),
-             ("Red flags", str(s["red_flags"])), ("Missed points", str(s["missed_points"]))]
-    html_cards = "".join(f'<div class="card"><span class="small">{esc(k)}</span><b>{v}</b>'
-                         "</div>" for k, v in cards)
+    cards = [
+        (
+            "Answers",
+            f"{s['scored']}/{s['answers']}" if s["scored"] != s["answers"] else str(s["answers"]),
+        ),
+        ("Mean score", _n(s["overall"])),
+        ("Key points", _n(s["coverage"], "{}%")),
+        ("Fillers /100 w", _n(s["fillers_per_100_words"])),
+        ("Pace", _n(s["wpm"], "{} wpm")),
+        ("Red flags", str(s["red_flags"])),
+        ("Missed points", str(s["missed_points"])),
+    ]
+    html_cards = "".join(
+        f'<div class="card"><span class="small">{esc(k)}</span><b>{v}</b></div>' for k, v in cards
+    )
     rows = []
     for i, a in enumerate(src.answers):
         r = a.result
-        cells = (f'<td class="num">{r.overall}</td>'
-                 f'<td class="num">{round(100 * r.coverage.score)}%</td>'
-                 f'<td class="num">{r.fillers.per_100_words:.1f}</td>'
-                 f'<td class="num">{_n(r.delivery.wpm, "{:.0f}")}</td>'
-                 f'<td class="num">{len(r.red_flags)}</td>') if r else \
-            f'<td colspan="5" class="small">{esc(a.status)}</td>'
-        rows.append(f'<tr><td class="num">{a.n}</td><td><a href="#answer-{i}">'
-                    f"{esc(a.question_id)}</a>{' #' + str(a.attempt) if a.attempt > 1 else ''}"
-                    f"</td>{cells}</tr>")
-    table = ('<table><thead><tr><th class="num">#</th><th>Question</th><th class="num">'
-             'Score</th><th class="num">Key points</th><th class="num">Fillers /100 w</th>'
-             '<th class="num">wpm</th><th class="num">Red flags</th></tr></thead><tbody>'
-             + "".join(rows) + "</tbody></table>")
+        cells = (
+            (
+                f'<td class="num">{r.overall}</td>'
+                f'<td class="num">{round(100 * r.coverage.score)}%</td>'
+                f'<td class="num">{r.fillers.per_100_words:.1f}</td>'
+                f'<td class="num">{_n(r.delivery.wpm, "{:.0f}")}</td>'
+                f'<td class="num">{len(r.red_flags)}</td>'
+            )
+            if r
+            else f'<td colspan="5" class="small">{esc(a.status)}</td>'
+        )
+        rows.append(
+            f'<tr><td class="num">{a.n}</td><td><a href="#answer-{i}">'
+            f"{esc(a.question_id)}</a>{' #' + str(a.attempt) if a.attempt > 1 else ''}"
+            f"</td>{cells}</tr>"
+        )
+    table = (
+        '<table><thead><tr><th class="num">#</th><th>Question</th><th class="num">'
+        'Score</th><th class="num">Key points</th><th class="num">Fillers /100 w</th>'
+        '<th class="num">wpm</th><th class="num">Red flags</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
     return f'<div class="cards">{html_cards}</div>{table}'
 
 
-LEGEND = ('<p class="legend small"><span><mark class="evidence">key point</mark></span>'
-          '<span><mark class="filler">filler</mark></span><span><mark class="flag">red flag'
-          '</mark></span><span>Click a word to hear it.</span></p>')
+LEGEND = (
+    '<p class="legend small"><span><mark class="evidence">key point</mark></span>'
+    '<span><mark class="filler">filler</mark></span><span><mark class="flag">red flag'
+    "</mark></span><span>Click a word to hear it.</span></p>"
+)
 
 
 def page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport"'
-            f' content="width=device-width,initial-scale=1"><title>{esc(title)}</title>'
-            f"<style>{CSS}</style></head><body>{body}<script>{JS}</script></body></html>\n")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport"'
+        f' content="width=device-width,initial-scale=1"><title>{esc(title)}</title>'
+        f"<style>{CSS}</style></head><body>{body}<script>{JS}</script></body></html>\n"
+    )
 
 
 def render_source(src: Source, audio_srcs: list[str | None], history_html: str = "") -> str:
@@ -258,9 +322,14 @@ def render_source(src: Source, audio_srcs: list[str | None], history_html: str =
                 meta.append(f"{k.replace('_', ' ')}: {i[k]}")
     else:
         meta.append(str(src.path))
-    body = (f"<h1>{esc(src.title)}</h1><p class=\"muted\">{esc(' · '.join(meta))}</p>"
-            + _summary_html(src) + LEGEND
-            + "".join(answer_html(a, s, i) for i, (a, s) in
-                      enumerate(zip(src.answers, audio_srcs, strict=True)))
-            + history_html)
+    body = (
+        f'<h1>{esc(src.title)}</h1><p class="muted">{esc(" · ".join(meta))}</p>'
+        + _summary_html(src)
+        + LEGEND
+        + "".join(
+            answer_html(a, s, i)
+            for i, (a, s) in enumerate(zip(src.answers, audio_srcs, strict=True))
+        )
+        + history_html
+    )
     return page(src.title, body)

@@ -45,16 +45,35 @@ def marks_of(result: Result) -> list[Mark]:
     for i, p in enumerate(result.coverage.points):
         ev = p.evidence
         if ev is not None:
-            out.append(Mark("evidence", f"evidence-{i}", ev.char_start, ev.char_end,
-                            f"key point: {p.label}", ev.start))
+            out.append(
+                Mark(
+                    "evidence",
+                    f"evidence-{i}",
+                    ev.char_start,
+                    ev.char_end,
+                    f"key point: {p.label}",
+                    ev.start,
+                )
+            )
     for i, f in enumerate(result.fillers.items):
         if f.char_start is not None and f.char_end is not None:
-            out.append(Mark("filler", f"filler-{i}", f.char_start, f.char_end,
-                            f"filler: {f.text}", f.start))
+            out.append(
+                Mark(
+                    "filler", f"filler-{i}", f.char_start, f.char_end, f"filler: {f.text}", f.start
+                )
+            )
     for i, h in enumerate(result.red_flags):
         if h.char_start is not None and h.char_end is not None:
-            out.append(Mark("flag", f"flag-{i}", h.char_start, h.char_end,
-                            f"red flag ({h.category.replace('_', ' ')}): {h.why}", h.start))
+            out.append(
+                Mark(
+                    "flag",
+                    f"flag-{i}",
+                    h.char_start,
+                    h.char_end,
+                    f"red flag ({h.category.replace('_', ' ')}): {h.why}",
+                    h.start,
+                )
+            )
     out = [m for m in out if 0 <= m.a < m.b <= n]
     rank = {"flag": 0, "evidence": 1, "filler": 2}  # outermost first at equal spans
     return sorted(out, key=lambda m: (m.a, -m.b, rank[m.kind]))
@@ -71,8 +90,7 @@ class Piece:
     word: int | None  # index into the words given to :func:`walk`
 
 
-def walk(text: str, marks: list[Mark], words: list[WordSpan] | None = None
-         ) -> Iterator[Piece]:
+def walk(text: str, marks: list[Mark], words: list[WordSpan] | None = None) -> Iterator[Piece]:
     """Cut ``text`` at every mark and word boundary; a final piece with no text closes what is
     still open. Marks crossing each other are closed and reopened so they always nest."""
     words = words or []
@@ -100,13 +118,14 @@ def walk(text: str, marks: list[Mark], words: list[WordSpan] | None = None
         yield Piece(len(text), len(text), tuple(reversed(stack)), (), None)
 
 
-def delimited(result: Result, delims: dict[str, tuple[str, str]],
-              escape: Callable[[str], str] = lambda s: s) -> str:
+def delimited(
+    result: Result, delims: dict[str, tuple[str, str]], escape: Callable[[str], str] = lambda s: s
+) -> str:
     """The transcript with each mark wrapped in its kind's (open, close) delimiters."""
     text = result.transcript
     out: list[str] = []
     for piece in walk(text, marks_of(result)):
         out += [delims[m.kind][1] for m in piece.closes]
         out += [delims[m.kind][0] for m in piece.opens]
-        out.append(escape(text[piece.a:piece.b]))
+        out.append(escape(text[piece.a : piece.b]))
     return "".join(out)

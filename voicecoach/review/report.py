@@ -20,9 +20,18 @@ from voicecoach.review.source import Source, load_source
 from voicecoach.storage import atomic_write_text, data_dir, ensure_dir
 
 FORMATS = ("html", "md")
-MIME = {".flac": "audio/flac", ".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
-        ".oga": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4", ".mp4": "audio/mp4",
-        ".aac": "audio/aac", ".webm": "audio/webm"}
+MIME = {
+    ".flac": "audio/flac",
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".mp4": "audio/mp4",
+    ".aac": "audio/aac",
+    ".webm": "audio/webm",
+}
 EMBED_LIMIT = 200 * 1024 * 1024
 
 
@@ -44,8 +53,9 @@ def data_uri(audio: Path) -> str:
     return f"data:{mime};base64," + base64.b64encode(audio.read_bytes()).decode("ascii")
 
 
-def audio_sources(src: Source, out_dir: Path, embed: bool = False
-                  ) -> tuple[list[str | None], list[str]]:
+def audio_sources(
+    src: Source, out_dir: Path, embed: bool = False
+) -> tuple[list[str | None], list[str]]:
     srcs: list[str | None] = []
     warnings: list[str] = []
     total = 0
@@ -59,8 +69,10 @@ def audio_sources(src: Source, out_dir: Path, embed: bool = False
         if embed:
             total += p.stat().st_size
             if total > EMBED_LIMIT:
-                raise UserError(f"audio too large to embed ({total // 2**20} MB so far); "
-                                "drop --embed-audio to link the files instead")
+                raise UserError(
+                    f"audio too large to embed ({total // 2**20} MB so far); "
+                    "drop --embed-audio to link the files instead"
+                )
             srcs.append(data_uri(p))
         else:
             srcs.append(audio_url(p, out_dir))
@@ -80,10 +92,16 @@ def _history(path: str | os.PathLike | None) -> dict:
     return trends(path)
 
 
-def write_report(target: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
-                 fmt: str = "html", embed_audio: bool = False, history: bool = False,
-                 sessions: str | os.PathLike | None = None, history_only: bool = False,
-                 db: str | os.PathLike | None = None) -> ReportOutcome:
+def write_report(
+    target: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    fmt: str = "html",
+    embed_audio: bool = False,
+    history: bool = False,
+    sessions: str | os.PathLike | None = None,
+    history_only: bool = False,
+    db: str | os.PathLike | None = None,
+) -> ReportOutcome:
     """Write the report; returns where. ``history`` adds the progress section;
     ``history_only`` writes only that (no session)."""
     if fmt not in FORMATS:
@@ -95,13 +113,17 @@ def write_report(target: str | os.PathLike | None = None, out: str | os.PathLike
     ensure_dir(path.parent)
     out_dir = path.parent.resolve()
     hist = _history(db) if (history or history_only) else None
-    outcome = ReportOutcome(path, answers=len(src.answers) if src else 0,
-                            warnings=list(src.warnings) if src else [])
+    outcome = ReportOutcome(
+        path, answers=len(src.answers) if src else 0, warnings=list(src.warnings) if src else []
+    )
     if fmt == "md":
         from voicecoach.review.markdown import history_markdown, render_markdown
 
-        text = (render_markdown(src, hist) if src is not None
-                else "\n".join(history_markdown(hist or {"answers": 0})) + "\n")
+        text = (
+            render_markdown(src, hist)
+            if src is not None
+            else "\n".join(history_markdown(hist or {"answers": 0})) + "\n"
+        )
     else:
         from voicecoach.review.history_html import history_html
         from voicecoach.review.html import page, render_source

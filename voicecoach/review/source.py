@@ -56,13 +56,15 @@ class Source:
 
 # ---------------------------------------------------------------- locating input
 
+
 def latest_session(root: Path) -> Path:
     """The newest session folder under ``root`` (folder names start with their time)."""
     if not root.is_dir():
-        raise ReviewInputError(f"no sessions yet ({root} does not exist): run "
-                               "voicecoach practice")
-    found = sorted((p for p in root.iterdir() if (p / SESSION_FILE).is_file()),
-                   key=lambda p: (_started(p), p.name))
+        raise ReviewInputError(f"no sessions yet ({root} does not exist): run voicecoach practice")
+    found = sorted(
+        (p for p in root.iterdir() if (p / SESSION_FILE).is_file()),
+        key=lambda p: (_started(p), p.name),
+    )
     if not found:
         raise ReviewInputError(f"no sessions yet in {root}: run voicecoach practice")
     return found[-1]
@@ -70,14 +72,14 @@ def latest_session(root: Path) -> Path:
 
 def _started(folder: Path) -> str:
     try:
-        return str(json.loads((folder / SESSION_FILE).read_text("utf-8")).get("started_at")
-                   or "")
+        return str(json.loads((folder / SESSION_FILE).read_text("utf-8")).get("started_at") or "")
     except (OSError, ValueError, AttributeError):
         return ""
 
 
-def load_source(target: str | os.PathLike | None, sessions: str | os.PathLike | None = None
-                ) -> Source:
+def load_source(
+    target: str | os.PathLike | None, sessions: str | os.PathLike | None = None
+) -> Source:
     """A session folder, its session.json, a results.jsonl (or a folder holding one), a
     session id under the sessions folder, or (None) the latest session."""
     root = sessions_dir(sessions)
@@ -87,15 +89,19 @@ def load_source(target: str | os.PathLike | None, sessions: str | os.PathLike | 
     if not p.exists() and not p.is_absolute() and (root / p).is_dir():
         p = root / p  # a session id
     if not p.exists():
-        raise ReviewInputError(f"{target}: no such file or folder; give a session folder, "
-                               "a session id or a results.jsonl file")
+        raise ReviewInputError(
+            f"{target}: no such file or folder; give a session folder, "
+            "a session id or a results.jsonl file"
+        )
     if p.is_dir():
         if (p / SESSION_FILE).is_file():
             return load_session(p)
         if (p / RESULTS_FILE).is_file():
             return load_results(p / RESULTS_FILE)
-        raise ReviewInputError(f"{target}: not a session folder (no {SESSION_FILE}) or a batch "
-                               f"output folder (no {RESULTS_FILE})")
+        raise ReviewInputError(
+            f"{target}: not a session folder (no {SESSION_FILE}) or a batch "
+            f"output folder (no {RESULTS_FILE})"
+        )
     if p.name == SESSION_FILE:
         return load_session(p.parent)
     if p.suffix.lower() in (".jsonl", ".ndjson"):
@@ -117,8 +123,10 @@ def load_session(folder: Path) -> Source:
     try:
         doc = json.loads(_read_text(path))
     except ValueError as e:
-        raise ReviewInputError(f"{path} is damaged ({e}); the audio files beside it are "
-                               "intact, but this session cannot be reviewed") from None
+        raise ReviewInputError(
+            f"{path} is damaged ({e}); the audio files beside it are "
+            "intact, but this session cannot be reviewed"
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("answers", []), list):
         raise ReviewInputError(f"{path} is not a voicecoach session file")
     answers, warnings = [], []
@@ -133,14 +141,20 @@ def load_session(folder: Path) -> Source:
             except ResultFormatError:
                 warnings.append(f"{path}: answer {i} has a malformed result; shown as unscored")
         audio = a.get("audio")
-        answers.append(Answer(
-            n=int(a.get("n") or i), question_id=str(a.get("question_id") or "?"),
-            question=str(a.get("question") or (res.question if res else "")),
-            attempt=int(a.get("attempt") or 1), result=res,
-            audio_path=(folder / audio).resolve() if audio else None,
-            status=str(a.get("status") or ("scored" if res else "unscored")),
-            error=a.get("error"), label=str(audio or f"answer {i}"),
-            recorded_at=a.get("started_at") or doc.get("started_at")))
+        answers.append(
+            Answer(
+                n=int(a.get("n") or i),
+                question_id=str(a.get("question_id") or "?"),
+                question=str(a.get("question") or (res.question if res else "")),
+                attempt=int(a.get("attempt") or 1),
+                result=res,
+                audio_path=(folder / audio).resolve() if audio else None,
+                status=str(a.get("status") or ("scored" if res else "unscored")),
+                error=a.get("error"),
+                label=str(audio or f"answer {i}"),
+                recorded_at=a.get("started_at") or doc.get("started_at"),
+            )
+        )
     info = {k: v for k, v in doc.items() if k != "answers"}
     title = f"Session {doc.get('id') or folder.name}"
     return Source("session", folder.resolve(), title, answers, info, warnings)
@@ -171,14 +185,22 @@ def load_results(path: Path) -> Source:
         audio_path = d.get("audio_path")
         if not audio_path and d.get("audio"):
             audio_path = str(path.parent / d["audio"])
-        answers.append(Answer(
-            n=n, question_id=str(d.get("question_id") or "?"),
-            question=str(d.get("question") or ""), result=res,
-            audio_path=Path(audio_path).resolve() if audio_path else None,
-            status="failed" if err else "scored", error=err,
-            label=str(d.get("audio") or f"line {lineno}")))
+        answers.append(
+            Answer(
+                n=n,
+                question_id=str(d.get("question_id") or "?"),
+                question=str(d.get("question") or ""),
+                result=res,
+                audio_path=Path(audio_path).resolve() if audio_path else None,
+                status="failed" if err else "scored",
+                error=err,
+                label=str(d.get("audio") or f"line {lineno}"),
+            )
+        )
     if not answers:
-        raise ReviewInputError(f"{path}: no results in it" + (
-            f" ({len(warnings)} broken line(s))" if warnings else ""))
-    return Source("batch", path.resolve(), f"Batch {path.parent.name}/{path.name}", answers,
-                  {}, warnings)
+        raise ReviewInputError(
+            f"{path}: no results in it" + (f" ({len(warnings)} broken line(s))" if warnings else "")
+        )
+    return Source(
+        "batch", path.resolve(), f"Batch {path.parent.name}/{path.name}", answers, {}, warnings
+    )

@@ -25,21 +25,32 @@ def _fmt(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.1f}".rstrip("0")
 
 
-def line_chart(points: Sequence[tuple[float | str, float | None]], title: str, unit: str,
-               band: tuple[float, float] | None = None, ref: float | None = None,
-               x_unit: str = "s", color: str = "#0969da", css_class: str = "chart",
-               x_max: float | None = None) -> str:
+def line_chart(
+    points: Sequence[tuple[float | str, float | None]],
+    title: str,
+    unit: str,
+    band: tuple[float, float] | None = None,
+    ref: float | None = None,
+    x_unit: str = "s",
+    color: str = "#0969da",
+    css_class: str = "chart",
+    x_max: float | None = None,
+) -> str:
     """A line chart of (x, y) points; x numeric (seconds, axis 0..x_max) or labels (weeks).
 
     ``band`` shades a target range (e.g. a comfortable pace), ``ref`` draws a dashed line.
     Points with y None are skipped. Every point has a tooltip (<title>)."""
     pts = [(x, y) for x, y in points if y is not None]
     esc = html.escape
-    head = (f'<svg class="{esc(css_class)}" viewBox="0 0 {W} {H}" role="img" '
-            f'aria-label="{esc(title)}"><title>{esc(title)}</title>')
+    head = (
+        f'<svg class="{esc(css_class)}" viewBox="0 0 {W} {H}" role="img" '
+        f'aria-label="{esc(title)}"><title>{esc(title)}</title>'
+    )
     if not pts:
-        return (head + f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle" class="axis">'
-                f"no data</text></svg>")
+        return (
+            head + f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle" class="axis">'
+            f"no data</text></svg>"
+        )
     labels = not all(isinstance(x, int | float) for x, _ in pts)
     if labels:
         xs: list[float] = [float(i) for i in range(len(pts))]
@@ -61,33 +72,45 @@ def line_chart(points: Sequence[tuple[float | str, float | None]], title: str, u
 
     out = [head]
     if band:
-        out.append(f'<rect class="band" x="{PAD_L}" y="{sy(band[1])}" width="{pw}" '
-                   f'height="{round(sy(band[0]) - sy(band[1]), 1)}"><title>target '
-                   f"{_fmt(band[0])}-{_fmt(band[1])} {esc(unit)}</title></rect>")
+        out.append(
+            f'<rect class="band" x="{PAD_L}" y="{sy(band[1])}" width="{pw}" '
+            f'height="{round(sy(band[0]) - sy(band[1]), 1)}"><title>target '
+            f"{_fmt(band[0])}-{_fmt(band[1])} {esc(unit)}</title></rect>"
+        )
     for k in range(int(round(y_hi / y_step)) + 1):
         v = y_step * k
-        out.append(f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" y1="{sy(v)}" '
-                   f'y2="{sy(v)}"/><text class="axis" x="{PAD_L - 4}" y="{sy(v) + 4}" '
-                   f'text-anchor="end">{_fmt(v)}</text>')
+        out.append(
+            f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" y1="{sy(v)}" '
+            f'y2="{sy(v)}"/><text class="axis" x="{PAD_L - 4}" y="{sy(v) + 4}" '
+            f'text-anchor="end">{_fmt(v)}</text>'
+        )
     if ref is not None:
-        out.append(f'<line class="ref" x1="{PAD_L}" x2="{W - PAD_R}" y1="{sy(ref)}" '
-                   f'y2="{sy(ref)}"><title>{_fmt(ref)} {esc(unit)}</title></line>')
+        out.append(
+            f'<line class="ref" x1="{PAD_L}" x2="{W - PAD_R}" y1="{sy(ref)}" '
+            f'y2="{sy(ref)}"><title>{_fmt(ref)} {esc(unit)}</title></line>'
+        )
     step = max(1, len(pts) // 8)
     for i, (x, _) in enumerate(pts):
         if labels and i % step == 0:
-            out.append(f'<text class="axis" x="{sx(xs[i])}" y="{H - 10}" '
-                       f'text-anchor="middle">{esc(str(x))}</text>')
+            out.append(
+                f'<text class="axis" x="{sx(xs[i])}" y="{H - 10}" '
+                f'text-anchor="middle">{esc(str(x))}</text>'
+            )
     if not labels:
         x_step = _nice_step(x_hi / 5)
         for k in range(int(x_hi / x_step + 1e-9) + 1):
             v = x_step * k
-            out.append(f'<text class="axis" x="{sx(v)}" y="{H - 10}" text-anchor="middle">'
-                       f"{_fmt(v)}{esc(x_unit)}</text>")
+            out.append(
+                f'<text class="axis" x="{sx(v)}" y="{H - 10}" text-anchor="middle">'
+                f"{_fmt(v)}{esc(x_unit)}</text>"
+            )
     poly = " ".join(f"{sx(x)},{sy(y)}" for x, y in zip(xs, ys, strict=True))
     out.append(f'<polyline class="line" fill="none" stroke="{color}" points="{poly}"/>')
     for (x0, y), x in zip(pts, xs, strict=True):
         xl = x0 if labels else f"{_fmt(float(x0))} {x_unit}"
-        out.append(f'<circle class="dot" cx="{sx(x)}" cy="{sy(y)}" r="3" fill="{color}">'
-                   f"<title>{esc(str(xl))}: {_fmt(y)} {esc(unit)}</title></circle>")
+        out.append(
+            f'<circle class="dot" cx="{sx(x)}" cy="{sy(y)}" r="3" fill="{color}">'
+            f"<title>{esc(str(xl))}: {_fmt(y)} {esc(unit)}</title></circle>"
+        )
     out.append(f'<text class="unit" x="{PAD_L}" y="10">{esc(unit)}</text></svg>')
     return "".join(out)

@@ -43,8 +43,10 @@ def _points_table(r: Result) -> Table:
     pts.add_column(ratio=1)
     for p in r.coverage.points:
         if p.covered and p.evidence is not None:
-            pts.add_row(Text("✓", style="green"),
-                        Text.assemble(p.label, (f'  "{p.evidence.text}"', "dim green")))
+            pts.add_row(
+                Text("✓", style="green"),
+                Text.assemble(p.label, (f'  "{p.evidence.text}"', "dim green")),
+            )
         else:
             pts.add_row(Text("✗", style="red"), Text(p.label, style="red"))
     return pts
@@ -58,8 +60,10 @@ def _delivery_line(r: Result) -> Text:
     if d.duration_s is not None:
         bits.append(f"{d.duration_s:.1f} s")
     if d.long_pauses:
-        bits.append(f"{len(d.long_pauses)} long pause(s) at "
-                    + ", ".join(fmt_time(p.start) for p in d.long_pauses[:4]))
+        bits.append(
+            f"{len(d.long_pauses)} long pause(s) at "
+            + ", ".join(fmt_time(p.start) for p in d.long_pauses[:4])
+        )
     if d.hedges:
         bits.append(f"{len(d.hedges)} hedge(s)")
     return Text.assemble(("Delivery ", "bold"), " · ".join(bits))
@@ -68,25 +72,32 @@ def _delivery_line(r: Result) -> Text:
 def result_renderable(r: Result, show_transcript: bool = True) -> Panel:
     parts: list[RenderableType] = []
     if show_transcript:
-        parts.append(highlighted_transcript(r) if r.transcript.strip()
-                     else Text("(no speech)", style="dim"))
+        parts.append(
+            highlighted_transcript(r) if r.transcript.strip() else Text("(no speech)", style="dim")
+        )
         parts.append(Text(""))
     parts.append(Text(f"Key points {r.coverage.fraction}", style="bold"))
     parts.append(_points_table(r))
     f = r.fillers
     if f.count:
-        counts = ", ".join(f"{k} x{v}" for k, v in sorted(f.by_text.items(),
-                                                         key=lambda kv: -kv[1]))
-        parts.append(Text.assemble(("Fillers ", "bold"),
-                                   f"{f.count} ({f.per_100_words:.1f} per 100 words): ",
-                                   counts))
+        counts = ", ".join(f"{k} x{v}" for k, v in sorted(f.by_text.items(), key=lambda kv: -kv[1]))
+        parts.append(
+            Text.assemble(
+                ("Fillers ", "bold"), f"{f.count} ({f.per_100_words:.1f} per 100 words): ", counts
+            )
+        )
     else:
         parts.append(Text.assemble(("Fillers ", "bold"), "none"))
     for h in r.red_flags:
         at = f" at {fmt_time(h.start)}" if h.start is not None else ""
-        parts.append(Text.assemble(("Red flag ", "bold red"),
-                                   (h.category.replace("_", " "), "red"), at,
-                                   f': "{h.text}"'))
+        parts.append(
+            Text.assemble(
+                ("Red flag ", "bold red"),
+                (h.category.replace("_", " "), "red"),
+                at,
+                f': "{h.text}"',
+            )
+        )
         parts.append(Text(f"   why: {h.why}\n   instead: {h.instead}", style="dim"))
     parts.append(_delivery_line(r))
     parts.append(Text(""))
@@ -94,15 +105,16 @@ def result_renderable(r: Result, show_transcript: bool = True) -> Panel:
         parts.append(Text.assemble(("→ ", "cyan"), tip))
     for w in r.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
-    title = Text.assemble((f" {r.overall}/100 ", f"bold {score_band(r.overall)}"),
-                          f" {r.question_id}: {r.question} ")
+    title = Text.assemble(
+        (f" {r.overall}/100 ", f"bold {score_band(r.overall)}"), f" {r.question_id}: {r.question} "
+    )
     company = f" practising for {r.company} " if r.company else None
-    return Panel(Group(*parts), title=title, title_align="left", subtitle=company,
-                 subtitle_align="right")
+    return Panel(
+        Group(*parts), title=title, title_align="left", subtitle=company, subtitle_align="right"
+    )
 
 
-def print_result(r: Result, console: Console | None = None, show_transcript: bool = True
-                 ) -> None:
+def print_result(r: Result, console: Console | None = None, show_transcript: bool = True) -> None:
     (console or Console()).print(result_renderable(r, show_transcript))
 
 
@@ -115,15 +127,22 @@ def _moments(r: Result) -> Text | None:
 
 
 def answer_renderable(a: Answer, color: bool) -> Panel:
-    title = Text(f" {a.n}. {a.question_id}" + (f" (attempt {a.attempt})" if a.attempt > 1
-                                                else "") + " ")
+    title = Text(
+        f" {a.n}. {a.question_id}" + (f" (attempt {a.attempt})" if a.attempt > 1 else "") + " "
+    )
     r = a.result
     if r is None:
         body: list[RenderableType] = [Text(a.question, style="dim")] if a.question else []
-        body.append(Text(f"Not scored ({a.status})" + (f": {a.error}" if a.error else ""),
-                         style="yellow"))
-        return Panel(Group(*body), title=title, title_align="left", subtitle=Text(a.label),
-                     subtitle_align="right")
+        body.append(
+            Text(f"Not scored ({a.status})" + (f": {a.error}" if a.error else ""), style="yellow")
+        )
+        return Panel(
+            Group(*body),
+            title=title,
+            title_align="left",
+            subtitle=Text(a.label),
+            subtitle_align="right",
+        )
     inner = result_renderable(r, show_transcript=False)
     parts: list[RenderableType] = [Text(r.question or a.question, style="dim"), Text("")]
     if not r.transcript.strip():
@@ -137,23 +156,41 @@ def answer_renderable(a: Answer, color: bool) -> Panel:
     group = inner.renderable
     parts += list(group.renderables) if isinstance(group, Group) else [group]
     title = Text.assemble((f" {r.overall}/100 ", f"bold {score_band(r.overall)}"), title)
-    return Panel(Group(*parts), title=title, title_align="left", subtitle=Text(a.label),
-                 subtitle_align="right")
+    return Panel(
+        Group(*parts),
+        title=title,
+        title_align="left",
+        subtitle=Text(a.label),
+        subtitle_align="right",
+    )
 
 
 def summary_table(src: Source) -> Table:
     s = summary(src)
     t = Table(title=Text(src.title), title_justify="left", show_edge=False)
-    for col in ("answers", "mean score", "key points", "fillers /100 w", "wpm", "red flags",
-                "missed points"):
+    for col in (
+        "answers",
+        "mean score",
+        "key points",
+        "fillers /100 w",
+        "wpm",
+        "red flags",
+        "missed points",
+    ):
         t.add_column(col, justify="right")
 
     def v(x: object, suffix: str = "") -> str:
         return "–" if x is None else f"{x}{suffix}"
 
-    t.add_row(f"{s['scored']}/{s['answers']}", v(s["overall"]), v(s["coverage"], "%"),
-              v(s["fillers_per_100_words"]), v(s["wpm"]), str(s["red_flags"]),
-              str(s["missed_points"]))
+    t.add_row(
+        f"{s['scored']}/{s['answers']}",
+        v(s["overall"]),
+        v(s["coverage"], "%"),
+        v(s["fillers_per_100_words"]),
+        v(s["wpm"]),
+        str(s["red_flags"]),
+        str(s["missed_points"]),
+    )
     return t
 
 
@@ -161,8 +198,9 @@ def print_review(src: Source, console: Console | None = None) -> None:
     console = console or Console()
     color = console.is_terminal and not console.no_color
     info = src.info
-    meta = " · ".join(f"{k.replace('_', ' ')}: {info[k]}" for k in ("bank", "started_at",
-                                                                     "status") if info.get(k))
+    meta = " · ".join(
+        f"{k.replace('_', ' ')}: {info[k]}" for k in ("bank", "started_at", "status") if info.get(k)
+    )
     if meta:
         console.print(meta, style="dim", highlight=False, markup=False)
     console.print(summary_table(src))

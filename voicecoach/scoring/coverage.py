@@ -42,8 +42,12 @@ def match_point(point: Point, nt: NormText, index: AnswerIndex | None = None) ->
         for m in find(nt, phrase, index=index):
             a, b = nt.char_span(m.i, m.j)
             hit = Hit(a, b, raw)
-            if (negated(nt, m.i, coverage=True) or negated_inside(nt, m)
-                    or negated_after(nt, m.j) or vague(nt, m.i)):
+            if (
+                negated(nt, m.i, coverage=True)
+                or negated_inside(nt, m)
+                or negated_after(nt, m.j)
+                or vague(nt, m.i)
+            ):
                 neg = neg or hit
                 continue
             if best is None or m.i < best[0]:

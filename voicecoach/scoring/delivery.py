@@ -57,8 +57,9 @@ def measure(tr: Transcript, nt: NormText, long_pause_s: float = LONG_PAUSE_S) ->
         hedges.append(Hedge(h.text, *tr.time_at(a, b), a, b))
     timed = [(w.start, w.end) for w in tr.words if w.start is not None and w.end is not None]
     if not timed:
-        return Delivery(words=words, duration_s=tr.duration, speaking_s=None, wpm=None,
-                        hedges=hedges)
+        return Delivery(
+            words=words, duration_s=tr.duration, speaking_s=None, wpm=None, hedges=hedges
+        )
     speaking = max(timed[-1][1] - timed[0][0], 0.0)
     wpm = round(words / (speaking / 60.0), 1) if speaking >= 1.0 else None
     pauses = []
@@ -66,5 +67,11 @@ def measure(tr: Transcript, nt: NormText, long_pause_s: float = LONG_PAUSE_S) ->
         if b_start - a_end >= long_pause_s:
             start, end = round(a_end, 2), round(b_start, 2)
             pauses.append(Pause(start, end, round(end - start, 2)))
-    return Delivery(words=words, duration_s=tr.duration, speaking_s=round(speaking, 2),
-                    wpm=wpm, long_pauses=pauses, hedges=hedges)
+    return Delivery(
+        words=words,
+        duration_s=tr.duration,
+        speaking_s=round(speaking, 2),
+        wpm=wpm,
+        long_pauses=pauses,
+        hedges=hedges,
+    )

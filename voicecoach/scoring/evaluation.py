@@ -98,10 +98,19 @@ class Report:
 
 def load_cases(path: str | Path) -> list[Case]:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return [Case(id=a["id"], bank=a.get("bank", "ml-engineer"), question=a["question"],
-                 text=a["text"], points=list(a.get("points", [])),
-                 fillers=int(a.get("fillers", 0)), red_flags=list(a.get("red_flags", [])),
-                 notes=a.get("notes", "")) for a in data["answer"]]
+    return [
+        Case(
+            id=a["id"],
+            bank=a.get("bank", "ml-engineer"),
+            question=a["question"],
+            text=a["text"],
+            points=list(a.get("points", [])),
+            fillers=int(a.get("fillers", 0)),
+            red_flags=list(a.get("red_flags", [])),
+            notes=a.get("notes", ""),
+        )
+        for a in data["answer"]
+    ]
 
 
 def load_devset(folder: str | Path) -> list[Case]:
@@ -121,8 +130,9 @@ def compare(case: Case, result: Result, rep: Report) -> None:
         rep.fp += 1
         ev = next(x.evidence for x in result.coverage.points if x.id == p)
         assert ev is not None
-        rep.errors.append(f"{case.id}: point '{p}' credited but not made "
-                          f"(matched {ev.matched!r} in {ev.text!r})")
+        rep.errors.append(
+            f"{case.id}: point '{p}' credited but not made (matched {ev.matched!r} in {ev.text!r})"
+        )
     for p in sorted(want - got):
         rep.fn += 1
         rep.errors.append(f"{case.id}: point '{p}' made but missed")
@@ -147,8 +157,11 @@ def compare(case: Case, result: Result, rep: Report) -> None:
         rep.errors.append(f"{case.id}: fillers {n}, marked {case.fillers}: {said}")
 
 
-def evaluate(cases: list[Case], settings: Settings | None = None,
-             scorer: Callable[..., Result] = score_answer) -> Report:
+def evaluate(
+    cases: list[Case],
+    settings: Settings | None = None,
+    scorer: Callable[..., Result] = score_answer,
+) -> Report:
     banks: dict[str, Bank] = {}
     rep = Report()
     for c in cases:

@@ -51,20 +51,27 @@ def filler_rules() -> FillerRules:
     for c in d["context"].values():
         words = tuple(c["words"].split())
         rule = ContextRule(
-            name=" ".join(words), words=words, default=bool(c.get("default", True)),
+            name=" ".join(words),
+            words=words,
+            default=bool(c.get("default", True)),
             before_number=bool(c.get("before_number", False)),
             never_after=frozenset(c.get("never_after", [])),
             not_after=frozenset(c.get("not_after", [])),
             not_before=frozenset(c.get("not_before", [])),
-            before=frozenset(c.get("before", [])), after=frozenset(c.get("after", [])),
+            before=frozenset(c.get("before", [])),
+            after=frozenset(c.get("after", [])),
             after_suffixes=tuple(c.get("after_suffixes", [])),
             before_phrases=tuple(tuple(ph.split()) for ph in c.get("before_phrases", [])),
             punct_before=bool(c.get("punct_before", True)),
         )
         ctx.setdefault(words[0], []).append(rule)
     r = d.get("restarts", {})
-    return FillerRules(always=always, context=ctx, restarts=bool(r.get("enabled", True)),
-                       restart_allowed=frozenset(r.get("allowed", [])))
+    return FillerRules(
+        always=always,
+        context=ctx,
+        restarts=bool(r.get("enabled", True)),
+        restart_allowed=frozenset(r.get("allowed", [])),
+    )
 
 
 def _is_filler(nt: NormText, rule: ContextRule, i: int, j: int, fr: FillerRules) -> bool:
@@ -83,8 +90,11 @@ def _is_filler(nt: NormText, rule: ContextRule, i: int, j: int, fr: FillerRules)
     if not punct_before:
         if prev in rule.not_after:
             return False
-        if prev in rule.after or prev in fr.always or (
-                rule.after_suffixes and len(prev) >= 4 and prev.endswith(rule.after_suffixes)):
+        if (
+            prev in rule.after
+            or prev in fr.always
+            or (rule.after_suffixes and len(prev) >= 4 and prev.endswith(rule.after_suffixes))
+        ):
             return True
     if nxt in rule.not_before:
         return False
@@ -99,8 +109,8 @@ def _phrase_follows(nt: NormText, j: int, rule: ContextRule) -> bool:
     toks = nt.tokens
     for ph in rule.before_phrases:
         if j + len(ph) <= len(toks) and all(
-                toks[j + k].norm == w and (k == 0 or not toks[j + k].before)
-                for k, w in enumerate(ph)):
+            toks[j + k].norm == w and (k == 0 or not toks[j + k].before) for k, w in enumerate(ph)
+        ):
             return True
     return False
 
@@ -123,8 +133,10 @@ def find_fillers(nt: NormText) -> list[FillerHit]:
             j = i + len(rule.words)
             if j > n:
                 continue
-            if any(toks[i + k].norm != w or (k and toks[i + k].before)
-                   for k, w in enumerate(rule.words)):
+            if any(
+                toks[i + k].norm != w or (k and toks[i + k].before)
+                for k, w in enumerate(rule.words)
+            ):
                 continue
             if _is_filler(nt, rule, i, j, fr):
                 hits.append(FillerHit(rule.name, i, j))
@@ -159,7 +171,7 @@ def _restart_at(nt: NormText, i: int, fr: FillerRules) -> tuple[int, int]:
             m += 1  # "I, uh, I": the "uh" is counted on its own
         if m + size > n or _hard_break(toks[m].before):
             continue
-        if [t.norm for t in toks[i:i + size]] != [t.norm for t in toks[m:m + size]]:
+        if [t.norm for t in toks[i : i + size]] != [t.norm for t in toks[m : m + size]]:
             continue
         if any(toks[k].before for k in range(m + 1, m + size)):
             continue

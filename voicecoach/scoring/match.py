@@ -60,8 +60,12 @@ def _speaker_cue(nt: NormText, k: int) -> bool:
 def compile_phrase(raw: str) -> Phrase:
     toks = tokenize(raw, variants=False)
     cues = negation_rules()["cues"]
-    return Phrase(raw=raw, stems=tuple(t.stem for t in toks), norms=tuple(t.norm for t in toks),
-                  has_negation=any(t.norm in cues for t in toks))
+    return Phrase(
+        raw=raw,
+        stems=tuple(t.stem for t in toks),
+        norms=tuple(t.norm for t in toks),
+        has_negation=any(t.norm in cues for t in toks),
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -91,14 +95,21 @@ def _match_at(nt: NormText, p: Phrase, i: int, max_gap: int) -> int | None:
             return None
         want = p.stems[k]
         # Compound split by the recogniser: "over" + "fitting" == "overfitting".
-        if (pos + 1 < n and not nt.tokens[pos + 1].before
-                and stems[pos] != want and _close_concat(nt, pos, want)):
+        if (
+            pos + 1 < n
+            and not nt.tokens[pos + 1].before
+            and stems[pos] != want
+            and _close_concat(nt, pos, want)
+        ):
             k += 1
             pos += 2
             continue
         # Compound joined: phrase "k" "fold" == answer "kfold".
-        if (k + 1 < len(p.stems) and stems[pos] != want
-                and nt.tokens[pos].norm == p.norms[k] + p.norms[k + 1]):
+        if (
+            k + 1 < len(p.stems)
+            and stems[pos] != want
+            and nt.tokens[pos].norm == p.norms[k] + p.norms[k + 1]
+        ):
             k += 2
             pos += 1
             continue
@@ -133,8 +144,9 @@ def default_gap(p: Phrase) -> int:
     return 2 if len(p.stems) >= 3 else 1
 
 
-def find(nt: NormText, p: Phrase, max_gap: int | None = None,
-         index: AnswerIndex | None = None) -> list[Match]:
+def find(
+    nt: NormText, p: Phrase, max_gap: int | None = None, index: AnswerIndex | None = None
+) -> list[Match]:
     """All non-overlapping matches of ``p`` in ``nt``."""
     if not p.stems:
         return []
@@ -220,8 +232,10 @@ def negated_inside(nt: NormText, m: Match) -> bool:
     """Did a negation cue fall in a gap inside the match ("I never disagree" for the phrase
     "i disagreed", "I did not build" for "i built")?"""
     cues = negation_rules()["cues"]
-    return any(nt.tokens[k].norm in cues and nt.tokens[k].norm not in m.phrase.norms
-               for k in range(m.i + 1, m.j - 1))
+    return any(
+        nt.tokens[k].norm in cues and nt.tokens[k].norm not in m.phrase.norms
+        for k in range(m.i + 1, m.j - 1)
+    )
 
 
 def negated_after(nt: NormText, j: int) -> bool:
@@ -261,7 +275,10 @@ def vague(nt: NormText, i: int) -> bool:
         return False
     for cue in negation_rules()["vague_before"]:
         a = i - len(cue)
-        if a >= 0 and tuple(t.norm for t in toks[a:i]) == cue and not any(
-                t.before for t in toks[a + 1 : i + 1]):
+        if (
+            a >= 0
+            and tuple(t.norm for t in toks[a:i]) == cue
+            and not any(t.before for t in toks[a + 1 : i + 1])
+        ):
             return True
     return False

@@ -21,9 +21,30 @@ from voicecoach.storage import package_text
 CATEGORIES = RED_FLAG_CATEGORIES
 
 # A sentence made only of these ("Hmm.", "Uh, yeah.") is joined to the next one.
-_INTERJECTIONS = frozenset([
-    "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "mm", "oh", "ah", "so", "well", "yeah",
-    "yes", "yep", "okay", "ok", "right", "sure"])
+_INTERJECTIONS = frozenset(
+    [
+        "um",
+        "umm",
+        "uh",
+        "uhh",
+        "er",
+        "erm",
+        "hmm",
+        "hm",
+        "mm",
+        "oh",
+        "ah",
+        "so",
+        "well",
+        "yeah",
+        "yes",
+        "yep",
+        "okay",
+        "ok",
+        "right",
+        "sure",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +117,10 @@ def company_pattern(company: str | None) -> str:
     optional space between letters, since a recogniser may split or join a name ("Northwind"
     / "north wind", "OpenAI" / "open ai"); NO_COMPANY when the name is empty."""
     # "&" vanishes from a normalised answer but may be said as "and": either way matches.
-    parts = [NormText(p).norm.replace(" ", "")
-             for p in re.split(r"\s*&\s*|\s+and\s+", company or "", flags=re.IGNORECASE)]
+    parts = [
+        NormText(p).norm.replace(" ", "")
+        for p in re.split(r"\s*&\s*|\s+and\s+", company or "", flags=re.IGNORECASE)
+    ]
     parts = [p for p in parts if p]
     if not parts:
         return NO_COMPANY
@@ -114,16 +137,20 @@ def compile_categories(d: dict, company: str | None = None) -> tuple[Category, .
         if name not in CATEGORIES:
             raise ValueError(f"red_flags.toml: unknown category '{name}'")
         asked = c.get("asked")
-        out.append(Category(
-            name=name, why=c["why"], instead=c["instead"],
-            negatable=bool(c.get("negatable", True)),
-            once=bool(c.get("once", False)),
-            kinds=frozenset(c.get("kinds", [])),
-            pattern=_join(c["patterns"], macros, name),
-            cancel_if=_join(c.get("cancel_if", []), macros, name),
-            asked=re.compile(asked) if asked else None,
-            asked_pattern=_join(c.get("asked_patterns", []), macros, name),
-        ))
+        out.append(
+            Category(
+                name=name,
+                why=c["why"],
+                instead=c["instead"],
+                negatable=bool(c.get("negatable", True)),
+                once=bool(c.get("once", False)),
+                kinds=frozenset(c.get("kinds", [])),
+                pattern=_join(c["patterns"], macros, name),
+                cancel_if=_join(c.get("cancel_if", []), macros, name),
+                asked=re.compile(asked) if asked else None,
+                asked_pattern=_join(c.get("asked_patterns", []), macros, name),
+            )
+        )
     return tuple(out)
 
 
@@ -148,8 +175,9 @@ def sentence_spans(nt: NormText) -> list[tuple[int, int]]:
     return spans
 
 
-def find_red_flags(nt: NormText, kind: str | None = None, question: str | None = None,
-                   company: str | None = None) -> list[FlagHit]:
+def find_red_flags(
+    nt: NormText, kind: str | None = None, question: str | None = None, company: str | None = None
+) -> list[FlagHit]:
     """All red-flag hits in an answer to a question of ``kind`` (None: any kind). ``question``
     is the question's text; patterns under ``asked_patterns`` need it. ``company`` is the name
     of the employer the candidate is preparing for (see :func:`categories`)."""
@@ -162,8 +190,12 @@ def find_red_flags(nt: NormText, kind: str | None = None, question: str | None =
         if cat.cancel_if is not None and cat.cancel_if.search(text):
             continue
         pats = [p for p in (cat.pattern,) if p is not None]
-        if cat.asked_pattern is not None and question and cat.asked is not None \
-                and cat.asked.search(question.lower()):
+        if (
+            cat.asked_pattern is not None
+            and question
+            and cat.asked is not None
+            and cat.asked.search(question.lower())
+        ):
             pats.append(cat.asked_pattern)
         found: list[FlagHit] = []
         for pat in pats:
@@ -191,12 +223,18 @@ def _merge_same_sentence(nt: NormText, hits: list[FlagHit]) -> list[FlagHit]:
     out: list[FlagHit] = []
     for h in hits:
         prev = next((o for o in reversed(out) if o.category == h.category), None)
-        if prev is not None and not any(
-            is_sentence_break(nt.tokens[k].before) for k in range(prev.j, h.i + 1)
-            if k < len(nt.tokens)
-        ) and h.i >= prev.i:
-            out[out.index(prev)] = FlagHit(prev.category, prev.i, max(prev.j, h.j), prev.why,
-                                           prev.instead)
+        if (
+            prev is not None
+            and not any(
+                is_sentence_break(nt.tokens[k].before)
+                for k in range(prev.j, h.i + 1)
+                if k < len(nt.tokens)
+            )
+            and h.i >= prev.i
+        ):
+            out[out.index(prev)] = FlagHit(
+                prev.category, prev.i, max(prev.j, h.j), prev.why, prev.instead
+            )
             continue
         out.append(h)
     return out

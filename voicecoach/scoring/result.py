@@ -10,8 +10,8 @@ Fields this version does not know are kept in ``extra`` and written back unchang
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Self
 
 SCHEMA = "voicecoach.result/1"
 
@@ -20,27 +20,34 @@ class ResultFormatError(ValueError):
     """A dict that is not a ``voicecoach.result/1`` object (missing or mistyped fields)."""
 
 
+class _Record:
+    """A flat part of the result: its JSON object has exactly its fields, in order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        """Required fields must be present; the others default."""
+        kw = {
+            f.name: d[f.name]
+            for f in fields(cls)  # type: ignore[arg-type]
+            if f.name in d or f.default is MISSING
+        }
+        return cls(**kw)
+
+
 @dataclass
-class Evidence:
+class Evidence(_Record):
     """The words that make a key point: ``transcript[char_start:char_end]``."""
 
     text: str
     char_start: int
     char_end: int
-    start: float | None
-    end: float | None
-    matched: str  # the rubric phrase that matched
-    method: str  # "phrase"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "char_start": self.char_start, "char_end": self.char_end,
-                "start": self.start, "end": self.end, "matched": self.matched,
-                "method": self.method}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Evidence:
-        return cls(d["text"], d["char_start"], d["char_end"], d.get("start"), d.get("end"),
-                   d.get("matched", ""), d.get("method", "phrase"))
+    start: float | None = None
+    end: float | None = None
+    matched: str = ""  # the rubric phrase that matched
+    method: str = "phrase"
 
 
 @dataclass
@@ -54,15 +61,24 @@ class PointResult:
     negated: Evidence | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "weight": self.weight,
-                "covered": self.covered,
-                "evidence": self.evidence.to_dict() if self.evidence else None}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "weight": self.weight,
+            "covered": self.covered,
+            "evidence": self.evidence.to_dict() if self.evidence else None,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PointResult:
         ev = d.get("evidence")
-        return cls(d["id"], d["label"], d.get("weight", 1.0), bool(d["covered"]),
-                   Evidence.from_dict(ev) if ev else None)
+        return cls(
+            d["id"],
+            d["label"],
+            d.get("weight", 1.0),
+            bool(d["covered"]),
+            Evidence.from_dict(ev) if ev else None,
+        )
 
 
 @dataclass
@@ -89,7 +105,7 @@ class Coverage:
 
     @property
     def fraction(self) -> str:
-        """"4/5": points made out of all points."""
+        """ "4/5": points made out of all points."""
         return f"{self.made}/{self.total}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,22 +117,13 @@ class Coverage:
 
 
 @dataclass
-class FillerItem:
+class FillerItem(_Record):
     text: str  # canonical lowercase form: "um", "like", "you know", "(restart)"...
-    start: float | None
-    end: float | None
-    char_start: int | None
-    char_end: int | None
+    start: float | None = None
+    end: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
     said: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end,
-                "char_start": self.char_start, "char_end": self.char_end, "said": self.said}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FillerItem:
-        return cls(d["text"], d.get("start"), d.get("end"), d.get("char_start"),
-                   d.get("char_end"), d.get("said", ""))
 
 
 @dataclass
@@ -133,8 +140,12 @@ class Fillers:
         return len(self.items)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "per_100_words": self.per_100_words,
-                "by_text": dict(self.by_text), "items": [f.to_dict() for f in self.items]}
+        return {
+            "count": self.count,
+            "per_100_words": self.per_100_words,
+            "by_text": dict(self.by_text),
+            "items": [f.to_dict() for f in self.items],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Fillers:
@@ -148,57 +159,31 @@ class Fillers:
 
 
 @dataclass
-class RedFlag:
+class RedFlag(_Record):
     category: str
     text: str
-    why: str
-    instead: str
-    start: float | None
-    end: float | None
-    char_start: int | None
-    char_end: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"category": self.category, "text": self.text, "why": self.why,
-                "instead": self.instead, "start": self.start, "end": self.end,
-                "char_start": self.char_start, "char_end": self.char_end}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RedFlag:
-        return cls(d["category"], d["text"], d.get("why", ""), d.get("instead", ""),
-                   d.get("start"), d.get("end"), d.get("char_start"), d.get("char_end"))
+    why: str = ""
+    instead: str = ""
+    start: float | None = None
+    end: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
 
 
 @dataclass
-class Pause:
+class Pause(_Record):
     start: float
     end: float
     duration_s: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "duration_s": self.duration_s}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Pause:
-        return cls(d["start"], d["end"], d["duration_s"])
-
 
 @dataclass
-class Hedge:
+class Hedge(_Record):
     text: str
-    start: float | None
-    end: float | None
-    char_start: int | None
-    char_end: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end,
-                "char_start": self.char_start, "char_end": self.char_end}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Hedge:
-        return cls(d["text"], d.get("start"), d.get("end"), d.get("char_start"),
-                   d.get("char_end"))
+    start: float | None = None
+    end: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
 
 
 @dataclass
@@ -211,22 +196,30 @@ class Delivery:
     hedges: list[Hedge] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"words": self.words, "duration_s": self.duration_s,
-                "speaking_s": self.speaking_s, "wpm": self.wpm,
-                "long_pauses": [p.to_dict() for p in self.long_pauses],
-                "hedges": {"count": len(self.hedges),
-                           "items": [h.to_dict() for h in self.hedges]}}
+        return {
+            "words": self.words,
+            "duration_s": self.duration_s,
+            "speaking_s": self.speaking_s,
+            "wpm": self.wpm,
+            "long_pauses": [p.to_dict() for p in self.long_pauses],
+            "hedges": {"count": len(self.hedges), "items": [h.to_dict() for h in self.hedges]},
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Delivery:
         hedges = (d.get("hedges") or {}).get("items", [])
-        return cls(d["words"], d.get("duration_s"), d.get("speaking_s"), d.get("wpm"),
-                   [Pause.from_dict(p) for p in d.get("long_pauses", [])],
-                   [Hedge.from_dict(h) for h in hedges])
+        return cls(
+            d["words"],
+            d.get("duration_s"),
+            d.get("speaking_s"),
+            d.get("wpm"),
+            [Pause.from_dict(p) for p in d.get("long_pauses", [])],
+            [Hedge.from_dict(h) for h in hedges],
+        )
 
 
 @dataclass
-class WordSpan:
+class WordSpan(_Record):
     """A recognised word, its time and where it sits in ``transcript``."""
 
     text: str
@@ -235,19 +228,30 @@ class WordSpan:
     char_start: int
     char_end: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end,
-                "char_start": self.char_start, "char_end": self.char_end}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WordSpan:
-        return cls(d["text"], d.get("start"), d.get("end"), d["char_start"], d["char_end"])
-
 
 # Keys written by to_dict; anything else read by from_dict goes to ``extra``.
-_KNOWN = frozenset({"schema", "question_id", "question", "kind", "transcript", "overall",
-                    "components", "coverage", "fillers", "red_flags", "delivery", "tips",
-                    "warnings", "words", "company", "asr", "audio", "audio_path"})
+_KNOWN = frozenset(
+    {
+        "schema",
+        "question_id",
+        "question",
+        "kind",
+        "transcript",
+        "overall",
+        "components",
+        "coverage",
+        "fillers",
+        "red_flags",
+        "delivery",
+        "tips",
+        "warnings",
+        "words",
+        "company",
+        "asr",
+        "audio",
+        "audio_path",
+    }
+)
 
 
 @dataclass
@@ -280,13 +284,20 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The public JSON object."""
         out: dict[str, Any] = {
-            "schema": SCHEMA, "question_id": self.question_id, "question": self.question,
-            "kind": self.kind, "transcript": self.transcript, "overall": self.overall,
-            "components": dict(self.components), "coverage": self.coverage.to_dict(),
+            "schema": SCHEMA,
+            "question_id": self.question_id,
+            "question": self.question,
+            "kind": self.kind,
+            "transcript": self.transcript,
+            "overall": self.overall,
+            "components": dict(self.components),
+            "coverage": self.coverage.to_dict(),
             "fillers": self.fillers.to_dict(),
             "red_flags": [h.to_dict() for h in self.red_flags],
-            "delivery": self.delivery.to_dict(), "tips": list(self.tips),
-            "warnings": list(self.warnings), "words": [w.to_dict() for w in self.words],
+            "delivery": self.delivery.to_dict(),
+            "tips": list(self.tips),
+            "warnings": list(self.warnings),
+            "words": [w.to_dict() for w in self.words],
         }
         if self.company:
             out["company"] = self.company
@@ -304,28 +315,38 @@ class Result:
         """Read a stored result; raises :class:`ResultFormatError` for anything else."""
         if not isinstance(d, dict):
             raise ResultFormatError(f"a result is a JSON object, not {type(d).__name__}")
-        shapes = {"transcript": str, "coverage": dict, "fillers": dict, "red_flags": list,
-                  "delivery": dict}
+        shapes = {
+            "transcript": str,
+            "coverage": dict,
+            "fillers": dict,
+            "red_flags": list,
+            "delivery": dict,
+        }
         for key, kind in shapes.items():
             if not isinstance(d.get(key), kind):
-                raise ResultFormatError(f"not a voicecoach result: '{key}' is missing or "
-                                        f"not a {kind.__name__}")
+                raise ResultFormatError(
+                    f"not a voicecoach result: '{key}' is missing or not a {kind.__name__}"
+                )
         try:
             return cls(
                 question_id=str(d.get("question_id") or ""),
                 question=str(d.get("question") or ""),
-                kind=str(d.get("kind") or ""), transcript=d["transcript"],
-                overall=int(d["overall"]), components=dict(d.get("components") or {}),
+                kind=str(d.get("kind") or ""),
+                transcript=d["transcript"],
+                overall=int(d["overall"]),
+                components=dict(d.get("components") or {}),
                 coverage=Coverage.from_dict(d["coverage"]),
                 fillers=Fillers.from_dict(d["fillers"]),
                 red_flags=[RedFlag.from_dict(h) for h in d["red_flags"]],
-                delivery=Delivery.from_dict(d["delivery"]), tips=list(d.get("tips") or []),
+                delivery=Delivery.from_dict(d["delivery"]),
+                tips=list(d.get("tips") or []),
                 warnings=list(d.get("warnings") or []),
                 words=[WordSpan.from_dict(w) for w in d.get("words") or []],
-                company=d.get("company"), asr=d.get("asr"), audio=d.get("audio"),
+                company=d.get("company"),
+                asr=d.get("asr"),
+                audio=d.get("audio"),
                 audio_path=d.get("audio_path"),
                 extra={k: v for k, v in d.items() if k not in _KNOWN},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise ResultFormatError(f"not a voicecoach result ({type(e).__name__}: {e})") \
-                from None
+            raise ResultFormatError(f"not a voicecoach result ({type(e).__name__}: {e})") from None

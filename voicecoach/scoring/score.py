@@ -54,8 +54,9 @@ class Settings:
         object.__setattr__(self, "company", (self.company or "").strip() or None)
 
 
-def score_answer(question: Question, answer: Transcript | str,
-                 settings: Settings | None = None) -> Result:
+def score_answer(
+    question: Question, answer: Transcript | str, settings: Settings | None = None
+) -> Result:
     """Score one answer. ``answer`` is typed text or a timed :class:`Transcript`."""
     settings = settings or Settings()
     tr = Transcript.from_text(answer) if isinstance(answer, str) else answer
@@ -67,18 +68,37 @@ def score_answer(question: Question, answer: Transcript | str,
     coverage = _coverage(question, nt, tr)
     delivery = measure(tr, nt, settings.long_pause_s)
     fillers = _fillers(nt, tr, settings, delivery.words)
-    flags = [RedFlag(h.category, nt.source(h.i, h.j), h.why, h.instead,
-                     *_times(nt, tr, h.i, h.j), *nt.char_span(h.i, h.j))
-             for h in find_red_flags(nt, question.kind, question.text, settings.company)]
-    comp = weights.components(coverage.score, fillers.per_100_words_raw, delivery,
-                              len(flags))
+    flags = [
+        RedFlag(
+            h.category,
+            nt.source(h.i, h.j),
+            h.why,
+            h.instead,
+            *_times(nt, tr, h.i, h.j),
+            *nt.char_span(h.i, h.j),
+        )
+        for h in find_red_flags(nt, question.kind, question.text, settings.company)
+    ]
+    comp = weights.components(coverage.score, fillers.per_100_words_raw, delivery, len(flags))
     result = Result(
-        question_id=question.id, question=question.text, kind=question.kind,
-        transcript=tr.text, overall=weights.overall(comp, delivery.words), components=comp,
-        coverage=coverage, fillers=fillers.public, red_flags=flags, delivery=delivery,
-        tips=[], warnings=warnings, company=settings.company,
-        words=[WordSpan(w.text, w.start, w.end, a, b)
-               for w, (a, b) in zip(tr.words, tr.word_offsets(), strict=True)])
+        question_id=question.id,
+        question=question.text,
+        kind=question.kind,
+        transcript=tr.text,
+        overall=weights.overall(comp, delivery.words),
+        components=comp,
+        coverage=coverage,
+        fillers=fillers.public,
+        red_flags=flags,
+        delivery=delivery,
+        tips=[],
+        warnings=warnings,
+        company=settings.company,
+        words=[
+            WordSpan(w.text, w.start, w.end, a, b)
+            for w, (a, b) in zip(tr.words, tr.word_offsets(), strict=True)
+        ],
+    )
     result.tips = make_tips(result)
     return result
 
@@ -92,14 +112,29 @@ def _evidence(hit: Hit | None, tr: Transcript) -> Evidence | None:
     if hit is None:
         return None
     s, e = tr.time_at(hit.char_start, hit.char_end)
-    return Evidence(tr.text[hit.char_start:hit.char_end], hit.char_start, hit.char_end, s, e,
-                    hit.matched, "phrase")
+    return Evidence(
+        tr.text[hit.char_start : hit.char_end],
+        hit.char_start,
+        hit.char_end,
+        s,
+        e,
+        hit.matched,
+        "phrase",
+    )
 
 
 def _coverage(question: Question, nt: NormText, tr: Transcript) -> Coverage:
-    points = [PointResult(m.point.id, m.point.label, m.point.weight, m.hit is not None,
-                          _evidence(m.hit, tr), negated=_evidence(m.negated, tr))
-              for m in match_points(question, nt)]
+    points = [
+        PointResult(
+            m.point.id,
+            m.point.label,
+            m.point.weight,
+            m.hit is not None,
+            _evidence(m.hit, tr),
+            negated=_evidence(m.negated, tr),
+        )
+        for m in match_points(question, nt)
+    ]
     return Coverage(weighted_share([(p.weight, p.covered) for p in points]), points)
 
 
@@ -116,10 +151,13 @@ def _fillers(nt: NormText, tr: Transcript, settings: Settings, words: int) -> _F
         s, e = _times(nt, tr, f.i, f.j)
         items.append(FillerItem(f.text, s, e, a, b, f.said or nt.text[a:b]))
     if settings.unrecognized_as_fillers:
-        items += [FillerItem("(unrecognized)", s, e, None, None, "")
-                  for s, e in tr.unrecognized]
-    items.sort(key=lambda x: (x.start if x.start is not None else -1,
-                              x.char_start if x.char_start is not None else -1))
+        items += [FillerItem("(unrecognized)", s, e, None, None, "") for s, e in tr.unrecognized]
+    items.sort(
+        key=lambda x: (
+            x.start if x.start is not None else -1,
+            x.char_start if x.char_start is not None else -1,
+        )
+    )
     rate = 100.0 * len(items) / words if words else 0.0
     by_text = Counter(it.text for it in items)
     public = Fillers(len(items), round(rate, 2) if words else 0.0, dict(by_text), items)

@@ -20,7 +20,7 @@ from voicecoach.storage import package_text
 
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)*|%")
 # Characters between two tokens that end a clause (for negation scope and filler context).
-_BREAK_CHARS = set(",.;:!?…—–()\"")
+_BREAK_CHARS = set(',.;:!?…—–()"')
 _SENTENCE_END = set(".!?…")
 
 

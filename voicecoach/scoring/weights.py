@@ -46,11 +46,13 @@ def delivery_score(d: Delivery) -> float:
     return max(0.0, score)
 
 
-def components(coverage: float, filler_rate: float, d: Delivery, flags: int
-               ) -> dict[str, float]:
-    comp = {"coverage": coverage, "fluency": round(fluency(filler_rate), 3),
-            "delivery": round(delivery_score(d), 3),
-            "red_flag_penalty": min(MAX_FLAG_PENALTY, FLAG_PENALTY * flags)}
+def components(coverage: float, filler_rate: float, d: Delivery, flags: int) -> dict[str, float]:
+    comp = {
+        "coverage": coverage,
+        "fluency": round(fluency(filler_rate), 3),
+        "delivery": round(delivery_score(d), 3),
+        "red_flag_penalty": min(MAX_FLAG_PENALTY, FLAG_PENALTY * flags),
+    }
     if d.words == 0:
         comp.update(fluency=0.0, delivery=0.0)
     return comp
@@ -60,7 +62,12 @@ def overall(comp: dict[str, float], words: int) -> int:
     if words == 0:
         return 0
     gate = min(1.0, comp["coverage"] / FULL_CREDIT_COVERAGE)
-    raw = 100 * (W_COVERAGE * comp["coverage"] + gate * (
-        W_FLUENCY * comp["fluency"] + W_DELIVERY * comp["delivery"])) \
+    raw = (
+        100
+        * (
+            W_COVERAGE * comp["coverage"]
+            + gate * (W_FLUENCY * comp["fluency"] + W_DELIVERY * comp["delivery"])
+        )
         - comp["red_flag_penalty"]
+    )
     return int(round(min(100.0, max(0.0, raw))))

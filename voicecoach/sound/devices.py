@@ -51,7 +51,6 @@ class Device:
     hostapi: str = ""
 
 
-
 def _defaults(sd: ModuleType) -> tuple[int, int]:
     try:
         din, dout = sd.default.device
@@ -78,11 +77,18 @@ def list_devices() -> list[Device]:
     for info in raw:
         idx = int(info["index"])
         api = apis[info["hostapi"]]["name"] if 0 <= info["hostapi"] < len(apis) else ""
-        out.append(Device(index=idx, name=str(info["name"]),
-                          inputs=int(info["max_input_channels"]),
-                          outputs=int(info["max_output_channels"]),
-                          default_in=idx == din, default_out=idx == dout,
-                          samplerate=float(info["default_samplerate"]), hostapi=api))
+        out.append(
+            Device(
+                index=idx,
+                name=str(info["name"]),
+                inputs=int(info["max_input_channels"]),
+                outputs=int(info["max_output_channels"]),
+                default_in=idx == din,
+                default_out=idx == dout,
+                samplerate=float(info["default_samplerate"]),
+                hostapi=api,
+            )
+        )
     return out
 
 
@@ -138,13 +144,14 @@ def _resolve(spec: str | int | None, kind: Kind, devs: list[Device]) -> Device:
     flag = "--input-device" if kind == "input" else "--output-device"
     if spec is None or (isinstance(spec, str) and spec.strip() == ""):
         for d in usable:
-            if (d.default_in if kind == "input" else d.default_out):
+            if d.default_in if kind == "input" else d.default_out:
                 return d
         if not usable:
             what = "microphone (input)" if kind == "input" else "speaker (output)"
             raise AudioDeviceError(
                 f"no {what} device found: connect one, or check that your sound system "
-                "(PulseAudio/PipeWire/ALSA) is running; `voicecoach devices` lists devices")
+                "(PulseAudio/PipeWire/ALSA) is running; `voicecoach devices` lists devices"
+            )
         return usable[0]
     if isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isdigit()):
         idx = int(spec)
@@ -153,10 +160,12 @@ def _resolve(spec: str | int | None, kind: Kind, devs: list[Device]) -> Device:
                 if _channels(d, kind) == 0:
                     raise AudioDeviceError(
                         f"device [{idx}] {d.name} has no {kind} channels; "
-                        f"pick another with {flag} ({_available(devs, kind)})")
+                        f"pick another with {flag} ({_available(devs, kind)})"
+                    )
                 return d
         raise AudioDeviceError(
-            f"no sound device with index {idx}; pick one with {flag} ({_available(devs, kind)})")
+            f"no sound device with index {idx}; pick one with {flag} ({_available(devs, kind)})"
+        )
     needle = spec.strip().lower()
     exact = [d for d in usable if d.name.lower() == needle]
     if exact:
@@ -164,6 +173,6 @@ def _resolve(spec: str | int | None, kind: Kind, devs: list[Device]) -> Device:
     matches = [d for d in usable if needle in d.name.lower()]
     if not matches:
         raise AudioDeviceError(
-            f"no {kind} device matches {spec!r}; pick one with {flag} "
-            f"({_available(devs, kind)})")
+            f"no {kind} device matches {spec!r}; pick one with {flag} ({_available(devs, kind)})"
+        )
     return matches[0]

@@ -38,22 +38,27 @@ class Player:
         """Open the stream and start playing ``first`` (queued before the stream starts)."""
         sd = self.sd
         try:
-            sd.check_output_settings(self.device, channels=1, dtype="float32",
-                                     samplerate=self.rate)
+            sd.check_output_settings(self.device, channels=1, dtype="float32", samplerate=self.rate)
         except (sd.PortAudioError, ValueError):
             self.rate = int(sd.query_devices(self.device)["default_samplerate"])
         try:
-            stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32",
-                                     device=self.device, callback=self._callback,
-                                     finished_callback=self.finished.set)
+            stream = sd.OutputStream(
+                samplerate=self.rate,
+                channels=1,
+                dtype="float32",
+                device=self.device,
+                callback=self._callback,
+                finished_callback=self.finished.set,
+            )
             self.stream = stream
             self.put(first)
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             name = sd.query_devices(self.device)["name"]
             why = str(exc).splitlines()[0] if str(exc) else repr(exc)
-            raise AudioDeviceError(f"cannot play on output device {name!r}: {why}; "
-                                   "pick another with --output-device") from exc
+            raise AudioDeviceError(
+                f"cannot play on output device {name!r}: {why}; pick another with --output-device"
+            ) from exc
 
     def put(self, samples: np.ndarray) -> None:
         self.q.put(resample(samples, self.src_rate, self.rate))

@@ -19,7 +19,6 @@ chunks are float32 in [-1, 1).
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -31,9 +30,7 @@ import numpy as np
 
 from voicecoach.asr.audio import SAMPLE_RATE
 from voicecoach.sound.devices import AudioDeviceError, import_sounddevice, resolve_device
-
-FRAME = 480  # 30 ms VAD frame at 16 kHz
-SILENCE_DB = -120.0
+from voicecoach.sound.levels import FRAME, SILENCE_DB, EnergyVad, dbfs
 
 
 @dataclass(frozen=True)
@@ -62,39 +59,6 @@ class RecordingResult:
     error: str | None = None
 
 
-def dbfs(x: np.ndarray) -> float:
-    """RMS level of float samples in dBFS (-120 for digital silence)."""
-    if x.size == 0:
-        return SILENCE_DB
-    rms = math.sqrt(float(np.mean(np.square(x, dtype=np.float64))))
-    return max(SILENCE_DB, 20.0 * math.log10(rms)) if rms > 0 else SILENCE_DB
-
-
-class EnergyVad:
-    """Frame-wise speech/silence decision against a tracked noise floor.
-
-    The floor follows quiet frames down at once and creeps up slowly (0.5 dB/s), so a steady
-    fan hum raises it but a long sentence barely does. A frame is speech when it is
-    ``margin_db`` above the floor and above ``min_speech_db``.
-    """
-
-    def __init__(self, margin_db: float = 12.0, min_speech_db: float = -55.0,
-                 floor_db: float = -90.0) -> None:
-        self.margin_db = margin_db
-        self.min_speech_db = min_speech_db
-        self.min_floor_db = floor_db
-        self.floor: float | None = None
-        self.rise_per_frame = 0.5 * FRAME / SAMPLE_RATE
-
-    def is_speech(self, level_db: float) -> bool:
-        level = max(level_db, self.min_floor_db)
-        if self.floor is None or level < self.floor:
-            self.floor = level
-        else:
-            self.floor = min(level, self.floor + self.rise_per_frame)
-        return level > max(self.floor + self.margin_db, self.min_speech_db)
-
-
 class Recorder:
     """Record one answer from an input device (see the module docstring).
 
@@ -103,14 +67,23 @@ class Recorder:
     ``speech_heard`` may be polled from a UI thread.
     """
 
-    def __init__(self, path: str | Path | None = None, *, device: str | int | None = None,
-                 auto_stop_s: float | None = 2.5, max_seconds: float | None = 300.0,
-                 chunk_seconds: float | None = 5.0,
-                 on_chunk: Callable[[Chunk], None] | None = None,
-                 min_speech_s: float = 0.25, mute_check_s: float = 1.0,
-                 blocksize: int = 800, flush_every_s: float = 0.5,
-                 vad: EnergyVad | None = None, latency: str | float = "low",
-                 silero: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        device: str | int | None = None,
+        auto_stop_s: float | None = 2.5,
+        max_seconds: float | None = 300.0,
+        chunk_seconds: float | None = 5.0,
+        on_chunk: Callable[[Chunk], None] | None = None,
+        min_speech_s: float = 0.25,
+        mute_check_s: float = 1.0,
+        blocksize: int = 800,
+        flush_every_s: float = 0.5,
+        vad: EnergyVad | None = None,
+        latency: str | float = "low",
+        silero: bool = True,
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self.device_spec = device
         self.auto_stop_s = auto_stop_s
@@ -185,15 +158,21 @@ class Recorder:
 
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                self._file = sf.SoundFile(str(self.path), "w", samplerate=SAMPLE_RATE,
-                                          channels=1, subtype="PCM_16")
+                self._file = sf.SoundFile(
+                    str(self.path), "w", samplerate=SAMPLE_RATE, channels=1, subtype="PCM_16"
+                )
             except (sf.LibsndfileError, OSError, TypeError, ValueError) as exc:
-                raise AudioDeviceError(f"cannot write the recording to {self.path}: {exc}") \
-                    from exc
+                raise AudioDeviceError(f"cannot write the recording to {self.path}: {exc}") from exc
         try:
-            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
-                                    device=dev.index, blocksize=self.blocksize,
-                                    latency=self.latency, callback=self._callback)
+            stream = sd.InputStream(
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="int16",
+                device=dev.index,
+                blocksize=self.blocksize,
+                latency=self.latency,
+                callback=self._callback,
+            )
             self._stream = stream
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
@@ -233,10 +212,16 @@ class Recorder:
 
     def result(self) -> RecordingResult:
         return RecordingResult(
-            path=self.path, duration=self.elapsed, stopped_by=self._stop_reason or "stop",
-            speech_heard=self.speech_heard, speech_end=self._speech_end,
-            digital_silence=not self._nonzero, overflows=self._overflows,
-            device=self._device_name, error=self._error)
+            path=self.path,
+            duration=self.elapsed,
+            stopped_by=self._stop_reason or "stop",
+            speech_heard=self.speech_heard,
+            speech_end=self._speech_end,
+            digital_silence=not self._nonzero,
+            overflows=self._overflows,
+            device=self._device_name,
+            error=self._error,
+        )
 
     def chunks(self) -> Iterator[Chunk]:
         """Yield chunks as they are recorded, ending after the final one."""
@@ -252,8 +237,11 @@ class Recorder:
         return self.start()
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        reason = "interrupt" if exc_type is KeyboardInterrupt else (
-            "error" if exc_type is not None else "stop")
+        reason = (
+            "interrupt"
+            if exc_type is KeyboardInterrupt
+            else ("error" if exc_type is not None else "stop")
+        )
         if self._worker is not None:
             self.stop(reason)
 
@@ -303,7 +291,7 @@ class Recorder:
             return
         if self.max_seconds is not None:
             room = int(self.max_seconds * SAMPLE_RATE) - self._n
-            block = block[:max(room, 0)]
+            block = block[: max(room, 0)]
         if block.size == 0:
             return
         if self._file is not None:
@@ -329,9 +317,12 @@ class Recorder:
                 self._emit_chunk(final=False)
         if self.max_seconds is not None and self._n >= self.max_seconds * SAMPLE_RATE:
             self._request_stop("max_seconds")
-        elif (self.auto_stop_s is not None and self.speech_heard
-              and self._silence_run * FRAME >= self.auto_stop_s * SAMPLE_RATE
-              and not self._silero_veto()):
+        elif (
+            self.auto_stop_s is not None
+            and self.speech_heard
+            and self._silence_run * FRAME >= self.auto_stop_s * SAMPLE_RATE
+            and not self._silero_veto()
+        ):
             self._request_stop("silence")
 
     def _silero_veto(self) -> bool:
@@ -341,8 +332,12 @@ class Recorder:
         try:
             from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-            spans = get_speech_timestamps(self._recent, VadOptions(
-                min_silence_duration_ms=300, speech_pad_ms=0, min_speech_duration_ms=150))
+            spans = get_speech_timestamps(
+                self._recent,
+                VadOptions(
+                    min_silence_duration_ms=300, speech_pad_ms=0, min_speech_duration_ms=150
+                ),
+            )
         except Exception:  # noqa: BLE001 - no faster-whisper/onnxruntime: energy decides
             self.silero = False
             return False
@@ -360,20 +355,19 @@ class Recorder:
         n_frames = buf.size // FRAME
         base = self._n - self._frame_buf.size  # sample index of buf[0]
         for i in range(n_frames):
-            frame = buf[i * FRAME:(i + 1) * FRAME]
+            frame = buf[i * FRAME : (i + 1) * FRAME]
             if self.vad.is_speech(dbfs(frame)):
                 self._speech_frames += 1
                 self._silence_run = 0
                 self._speech_end = (base + (i + 1) * FRAME) / SAMPLE_RATE
             else:
                 self._silence_run += 1
-        self._frame_buf = buf[n_frames * FRAME:]
+        self._frame_buf = buf[n_frames * FRAME :]
 
     def _emit_chunk(self, final: bool) -> None:
         if self.chunk_seconds is None:
             return
-        samples = (np.concatenate(self._pending) if self._pending
-                   else np.zeros(0, np.float32))
+        samples = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
         chunk = Chunk(start=self._chunk_start / SAMPLE_RATE, samples=samples, final=final)
         self._chunk_start += samples.size
         self._pending, self._pending_n = [], 0
@@ -403,9 +397,13 @@ def _open_error(name: str, exc: Exception) -> str:
     msg = str(exc)
     low = msg.lower()
     if "unavailable" in low or "-9985" in msg or "busy" in low:
-        return (f"input device {name!r} is busy or unavailable: close other programs using the "
-                "microphone, or pick another with --input-device")
+        return (
+            f"input device {name!r} is busy or unavailable: close other programs using the "
+            "microphone, or pick another with --input-device"
+        )
     if "sample rate" in low:
-        return (f"input device {name!r} cannot record at 16 kHz: pick the 'default' or 'pulse' "
-                "device with --input-device")
+        return (
+            f"input device {name!r} cannot record at 16 kHz: pick the 'default' or 'pulse' "
+            "device with --input-device"
+        )
     return f"cannot open input device {name!r}: {msg.splitlines()[0] if msg else exc!r}"

@@ -53,15 +53,17 @@ def to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
     if rate == RATE:
         return samples.astype(np.float32)
     n = int(round(samples.size * RATE / rate))
-    return np.interp(np.arange(n) * (rate / RATE), np.arange(samples.size),
-                     samples).astype(np.float32)
+    return np.interp(np.arange(n) * (rate / RATE), np.arange(samples.size), samples).astype(
+        np.float32
+    )
 
 
 class AlsaRig:
     """An asound.conf with file-backed capture (``vcin``) and playback (``vcout``) devices."""
 
-    def __init__(self, workdir: Path, infile: Path | None = None,
-                 outfile: Path | None = None) -> None:
+    def __init__(
+        self, workdir: Path, infile: Path | None = None, outfile: Path | None = None
+    ) -> None:
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.infile = infile or self.dir / "mic.raw"
@@ -102,8 +104,13 @@ pcm.vcout {{
         With ``truncate false`` ALSA's file plugin writes each new open of the device to the
         next numbered file (``played.raw``, ``played.raw.0001``, ...) instead of overwriting.
         """
-        parts = [self.outfile, *sorted(self.outfile.parent.glob(self.outfile.name + ".[0-9]*"),
-                                       key=lambda p: int(p.suffix[1:]))]
+        parts = [
+            self.outfile,
+            *sorted(
+                self.outfile.parent.glob(self.outfile.name + ".[0-9]*"),
+                key=lambda p: int(p.suffix[1:]),
+            ),
+        ]
         return np.concatenate([read_raw(p) for p in parts]).astype(np.int16, copy=False)
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -121,8 +128,12 @@ def pulseaudio_available() -> str | None:
     for tool in ("pulseaudio", "paplay", "pactl"):
         if shutil.which(tool) is None:
             return f"{tool} not installed (Debian: apt-get install pulseaudio pulseaudio-utils)"
-    plugin_dirs = [Path("/usr/lib/x86_64-linux-gnu/alsa-lib"), Path("/usr/lib/aarch64-linux-gnu/"
-                   "alsa-lib"), Path("/usr/lib/alsa-lib"), Path("/usr/lib64/alsa-lib")]
+    plugin_dirs = [
+        Path("/usr/lib/x86_64-linux-gnu/alsa-lib"),
+        Path("/usr/lib/aarch64-linux-gnu/alsa-lib"),
+        Path("/usr/lib/alsa-lib"),
+        Path("/usr/lib64/alsa-lib"),
+    ]
     if not any((d / "libasound_module_pcm_pulse.so").exists() for d in plugin_dirs):
         return "ALSA pulse plugin missing (Debian: apt-get install libasound2-plugins)"
     return None
@@ -150,23 +161,35 @@ ctl.vpulse { type pulse }
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ if base is None else base)
-        env.update(XDG_RUNTIME_DIR=str(self.runtime), HOME=str(self.dir),
-                   PULSE_SOURCE="vmic.monitor", PULSE_LATENCY_MSEC="30",
-                   ALSA_CONFIG_PATH=f"{SYSTEM_ALSA_CONF}:{self.conf}")
+        env.update(
+            XDG_RUNTIME_DIR=str(self.runtime),
+            HOME=str(self.dir),
+            PULSE_SOURCE="vmic.monitor",
+            PULSE_LATENCY_MSEC="30",
+            ALSA_CONFIG_PATH=f"{SYSTEM_ALSA_CONF}:{self.conf}",
+        )
         env.pop("PULSE_SERVER", None)
         return env
 
     def start(self) -> PulseRig:
         # Log to a file in the rig's folder: a daemon that dies mid-suite says why there.
         # --no-cpu-limit: a loaded CI machine must not make PulseAudio kill itself.
-        cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", "--no-cpu-limit",
-               f"--log-target=file:{self.log}", "--log-level=notice",
-               "--load=module-native-protocol-unix",
-               "--load=module-null-sink sink_name=vmic rate=16000 channels=1"]
+        cmd = [
+            "pulseaudio",
+            "--daemonize=yes",
+            "--exit-idle-time=-1",
+            "-n",
+            "--no-cpu-limit",
+            f"--log-target=file:{self.log}",
+            "--log-level=notice",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=vmic rate=16000 channels=1",
+        ]
         subprocess.run(cmd, env=self.env(), check=True, capture_output=True, timeout=20)
         deadline = time.monotonic() + 10
-        while subprocess.run(["pactl", "info"], env=self.env(),
-                             capture_output=True).returncode != 0:
+        while (
+            subprocess.run(["pactl", "info"], env=self.env(), capture_output=True).returncode != 0
+        ):
             if time.monotonic() > deadline:
                 raise RuntimeError("private PulseAudio server did not come up within 10 s")
             time.sleep(0.05)
@@ -174,8 +197,11 @@ ctl.vpulse { type pulse }
         # its first samples ~2 s late. A low-latency reader kept connected, plus a warm-up read
         # that waits for data to flow promptly, make every later client get data at once.
         self._keepalive = subprocess.Popen(
-            ["parec", "--device=vmic.monitor", "--latency-msec=20", "--raw"], env=self.env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ["parec", "--device=vmic.monitor", "--latency-msec=20", "--raw"],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 8
         while time.monotonic() < deadline:
             if self._first_data_delay() < 0.3:
@@ -183,8 +209,12 @@ ctl.vpulse { type pulse }
         raise RuntimeError("private PulseAudio null sink did not reach low latency in 8 s")
 
     def _first_data_delay(self) -> float:
-        proc = subprocess.Popen(["parec", "--device=vmic.monitor", "--raw"], env=self.env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            ["parec", "--device=vmic.monitor", "--raw"],
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         t0 = time.monotonic()
         try:
             assert proc.stdout is not None
@@ -197,17 +227,27 @@ ctl.vpulse { type pulse }
     def diagnose(self) -> str:
         """Whether the server answers, its sinks, and the end of its log (for failure reports)."""
         info = subprocess.run(["pactl", "info"], env=self.env(), capture_output=True, text=True)
-        sinks = subprocess.run(["pactl", "list", "short", "sinks"], env=self.env(),
-                               capture_output=True, text=True)
+        sinks = subprocess.run(
+            ["pactl", "list", "short", "sinks"], env=self.env(), capture_output=True, text=True
+        )
         log = self.log.read_text(errors="replace").splitlines()[-30:] if self.log.exists() else []
-        return "\n".join([f"pactl info: rc={info.returncode} {info.stderr.strip()}",
-                          f"sinks: {sinks.stdout.strip() or sinks.stderr.strip()}",
-                          "log tail:", *log])
+        return "\n".join(
+            [
+                f"pactl info: rc={info.returncode} {info.stderr.strip()}",
+                f"sinks: {sinks.stdout.strip() or sinks.stderr.strip()}",
+                "log tail:",
+                *log,
+            ]
+        )
 
     def play(self, wav: Path) -> subprocess.Popen:
         """Start playing a wav into vmic (real time); returns the paplay process."""
-        proc = subprocess.Popen(["paplay", "--device=vmic", str(wav)], env=self.env(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            ["paplay", "--device=vmic", str(wav)],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         self._players.append(proc)
         return proc
 

@@ -11,5 +11,11 @@ Exports: :func:`make_speaker`, :func:`speak_to_file`, :class:`Speaker`, :class:`
 from voicecoach.tts.base import PrintSpeaker, Speaker, SpeechError, split_sentences
 from voicecoach.tts.choose import make_speaker, speak_to_file
 
-__all__ = ["PrintSpeaker", "Speaker", "SpeechError", "make_speaker", "speak_to_file",
-           "split_sentences"]
+__all__ = [
+    "PrintSpeaker",
+    "Speaker",
+    "SpeechError",
+    "make_speaker",
+    "speak_to_file",
+    "split_sentences",
+]

@@ -51,8 +51,8 @@ def split_sentences(text: str, max_chars: int = 160) -> list[str]:
                 cut = sent.rfind(" ", 0, max_chars)
             if cut <= 0:
                 break
-            out.append(sent[:cut + 1].strip())
-            sent = sent[cut + 1:].strip()
+            out.append(sent[: cut + 1].strip())
+            sent = sent[cut + 1 :].strip()
         if sent:
             out.append(sent)
     return out

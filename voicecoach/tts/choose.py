@@ -12,8 +12,12 @@ from voicecoach.tts.base import Audio, PrintSpeaker, SampleSpeaker, Speaker, Spe
 from voicecoach.tts.engines import EspeakSpeaker, PiperSpeaker, Pyttsx3Speaker
 
 
-def make_speaker(voice: str | None = None, output_device: str | int | None = None,
-                 enabled: bool = True, out: TextIO | None = None) -> Speaker:
+def make_speaker(
+    voice: str | None = None,
+    output_device: str | int | None = None,
+    enabled: bool = True,
+    out: TextIO | None = None,
+) -> Speaker:
     """The best available speaker; ``speaker.reason`` says why it was chosen.
 
     ``voice``: None/"espeak"/"pyttsx3" for espeak-ng (pyttsx3's engine; pyttsx3's own driver
@@ -28,8 +32,9 @@ def make_speaker(voice: str | None = None, output_device: str | int | None = Non
         import_sounddevice()
     except AudioDeviceError as exc:
         return PrintSpeaker(str(exc), out=out)
-    wants_piper = voice is not None and (voice == "piper" or voice.endswith(".onnx")
-                                         or os.path.exists(voice))
+    wants_piper = voice is not None and (
+        voice == "piper" or voice.endswith(".onnx") or os.path.exists(voice)
+    )
     problems: list[str] = []
     if wants_piper:
         model = None if voice == "piper" else voice
@@ -62,8 +67,9 @@ def _check_output(speaker: Speaker, out: TextIO | None) -> Speaker:
     return speaker
 
 
-def speak_to_file(text: str, path: str | Path, voice: str | None = None,
-                  samplerate: int | None = None) -> Audio:
+def speak_to_file(
+    text: str, path: str | Path, voice: str | None = None, samplerate: int | None = None
+) -> Audio:
     """Render text to a wav (atomically) with espeak-ng (pyttsx3 where espeak-ng is missing)
     or, for voice="piper"/.onnx, piper."""
     import soundfile as sf

