@@ -1,13 +1,13 @@
 """Benchmark: do the red-flag rules generalise to new wordings?
 
-Scores every statement of ``tests/flagset/statements.toml`` (a set written independently of
+Scores every statement of ``eval/flagset/statements.toml`` (a set written independently of
 ``voicecoach/data/red_flags.toml``: hits in varied wordings plus near misses) with
 ``find_red_flags`` and prints per-category precision/recall and every miss or false alarm.
 A statement counts once per category (hits of a category in one statement are one hit).
 
     .venv/bin/python bench/flag_generalisation.py [--quiet] [--file PATH ...] [--all]
 
-``--all`` scores every set in ``tests/flagset/`` together (see tests/flagset/README.md for
+``--all`` scores every set in ``eval/flagset/`` together (see eval/flagset/README.md for
 which sets were written when). Last line: ``flag_precision=... flag_recall=...``
 (micro-averaged over categories).
 """
@@ -64,14 +64,14 @@ def main() -> None:
         "--file",
         type=Path,
         action="append",
-        help="statement file (repeatable); default tests/flagset/statements.toml",
+        help="statement file (repeatable); default eval/flagset/statements.toml",
     )
-    ap.add_argument("--all", action="store_true", help="every *.toml in tests/flagset/")
+    ap.add_argument("--all", action="store_true", help="every *.toml in eval/flagset/")
     ap.add_argument("--quiet", action="store_true", help="per-category table only")
     args = ap.parse_args()
-    files = args.file or [ROOT / "tests/flagset/statements.toml"]
+    files = args.file or [ROOT / "eval/flagset/statements.toml"]
     if args.all:
-        files = sorted((ROOT / "tests/flagset").glob("*.toml"))
+        files = sorted((ROOT / "eval/flagset").glob("*.toml"))
     stmts = [s for f in files for s in load(f)]
     tally = {c: Tally() for c in CATEGORIES}
     problems: list[str] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from voicecoach.scoring.evaluation import evaluate, load_devset
 
-ROOT = Path(__file__).resolve().parent.parent / "tests"
+ROOT = Path(__file__).resolve().parent.parent / "eval"
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Key-point coverage rules: paraphrase families, negation scope, vague and generic mentions.
 
 Each case is a short spoken-style answer written for the rule it checks (not copied from the
-dev set); the expected points follow tests/devset/GUIDELINES.md.
+dev set); the expected points follow eval/devset/GUIDELINES.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The scorer against hand-marked answers (issue 2 quality bar).
 
-tests/devset/: 96 answers marked by an independent annotator (GUIDELINES.md), used while
-developing the rules. tests/heldout/: answers written and marked later by another annotator
+eval/devset/: 96 answers marked by an independent annotator (GUIDELINES.md), used while
+developing the rules. eval/heldout/: answers written and marked later by another annotator
 under the same guidelines and never used for tuning: it shows how the rules generalise.
 
 Rerun the figures: .venv/bin/python bench/quality_text.py
@@ -15,7 +15,7 @@ import pytest
 
 from voicecoach.scoring.evaluation import evaluate, load_devset
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "eval"
 
 
 def _report(name: str):

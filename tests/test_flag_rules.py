@@ -436,7 +436,7 @@ def test_filler_rules(text: str, expected: list[str]) -> None:
     assert fillers(text) == expected
 
 
-# Wordings from tests/flagset/ that the dev set never used: one family each, so a pattern
+# Wordings from eval/flagset/ that the dev set never used: one family each, so a pattern
 # narrowed back to a single sentence fails here.
 FAMILY_HITS = [
     ("overstating_skills", "Put simply, I'm the strongest engineer on any team I join."),
@@ -498,7 +498,7 @@ def _flagset() -> list[tuple[str, str, dict]]:  # (file, text, statement)
     import tomllib
     from pathlib import Path
 
-    root = Path(__file__).parent / "flagset"
+    root = Path(__file__).resolve().parents[1] / "eval" / "flagset"
     return [
         (f.name, s["text"], s)
         for f in sorted(root.glob("*.toml"))
@@ -512,7 +512,7 @@ _FLAGSET_IDS = [f"{n.removesuffix('.toml')}-{i}" for i, (n, _, _) in enumerate(_
 
 @pytest.mark.parametrize("name,text,s", _FLAGSET, ids=_FLAGSET_IDS)
 def test_flagset_statement(name: str, text: str, s: dict) -> None:
-    """Every statement of tests/flagset/ gets exactly the categories it is marked with
+    """Every statement of eval/flagset/ gets exactly the categories it is marked with
     (statements marked ``known_miss`` document what the rules cannot catch)."""
     if "known_miss" in s:
         pytest.xfail(s["known_miss"])

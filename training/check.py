@@ -15,13 +15,31 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CATEGORIES = ("overstating_skills", "false_promise", "negative_about_employer",
-              "salary_too_early", "dismissive_teamwork", "inappropriate_language",
-              "unprepared_company", "no_questions")
+CATEGORIES = (
+    "overstating_skills",
+    "false_promise",
+    "negative_about_employer",
+    "salary_too_early",
+    "dismissive_teamwork",
+    "inappropriate_language",
+    "unprepared_company",
+    "no_questions",
+)
 KINDS = ("technical", "behavioral", "closing")
 FLAG_STYLES = ("direct", "indirect", "joking", "hedged", "embedded")
-NONE_STYLES = ("negated", "reported", "quoted", "advice", "honest-limit", "salary-asked",
-               "process-criticism", "neutral-fact", "closing-asks", "trigger-word", "plain")
+NONE_STYLES = (
+    "negated",
+    "reported",
+    "quoted",
+    "advice",
+    "honest-limit",
+    "salary-asked",
+    "process-criticism",
+    "neutral-fact",
+    "closing-asks",
+    "trigger-word",
+    "plain",
+)
 NOT_MADE = ("negated", "bare", "wrong", "echo", "vague")
 
 
@@ -29,11 +47,16 @@ def bank_index() -> dict[str, dict[str, dict]]:
     """{bank id: {question id: {"kind": ..., "points": {point ids}}}} from the bank files."""
     out: dict[str, dict[str, dict]] = {}
     for path in sorted((HERE.parent / "questions").glob("*.toml")) + sorted(
-            (HERE / "banks").glob("*.toml")):
+        (HERE / "banks").glob("*.toml")
+    ):
         d = tomllib.loads(path.read_text(encoding="utf-8"))
-        out[d["id"]] = {q["id"]: {"kind": q.get("kind", "technical"),
-                                  "points": {p["id"] for p in q.get("points", [])}}
-                        for q in d["questions"]}
+        out[d["id"]] = {
+            q["id"]: {
+                "kind": q.get("kind", "technical"),
+                "points": {p["id"] for p in q.get("points", [])},
+            }
+            for q in d["questions"]
+        }
     return out
 
 
@@ -83,7 +106,7 @@ def check_answers(d: dict, banks: dict, where: str, ids: Counter) -> list[str]:
         if set(ev) != set(points):
             errs.append(f"{at}: evidence keys {sorted(ev)} differ from points {sorted(points)}")
         for pid, quote in ev.items():
-            for s in ([quote] if isinstance(quote, str) else quote):
+            for s in [quote] if isinstance(quote, str) else quote:
                 if not isinstance(s, str) or not s.strip() or s not in text:
                     errs.append(f"{at}: evidence for '{pid}' is not an exact substring: {s!r}")
         for f in a.get("flags", []):
@@ -131,8 +154,9 @@ def main(argv: list[str]) -> int:
         kind = f.parent.name
         if kind == "points":
             errs += check_points(d, banks, str(f))
-            counts["point statements"] += sum(len(p.get(k, [])) for p in d.get("point", [])
-                                              for k in ("made", *NOT_MADE))
+            counts["point statements"] += sum(
+                len(p.get(k, [])) for p in d.get("point", []) for k in ("made", *NOT_MADE)
+            )
         elif kind == "answers":
             errs += check_answers(d, banks, str(f), ids)
             counts["answers"] += len(d.get("answer", []))

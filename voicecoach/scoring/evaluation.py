@@ -1,4 +1,4 @@
-"""Measure the scorer against hand-marked answers (the dev set in tests/devset/).
+"""Measure the scorer against hand-marked answers (the dev set in eval/devset/).
 
 Each answer in a dev-set file is marked with the key points it makes, its filler count
 and its red-flag categories. :func:`evaluate` scores every answer and reports coverage F1,
