@@ -3,7 +3,7 @@
     .venv/bin/python bench/asr_quality.py [--show] [--json OUT] [--strict] [--manifest CSV]
                                           [--company NAME]
 
-Transcribes every sample with ``voicecoach.transcribe.get_transcriber()`` (the question text
+Transcribes every sample with ``voicecoach.asr.get_transcriber()`` (the question text
 as context, as the app does) and prints, per file: word error rate against the truth text,
 um/uh found vs expected, and the transcriber's fallbacks; then overall WER, um/uh recall,
 words invented on the silence file, real-time factor with and without model load, and as the

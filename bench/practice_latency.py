@@ -105,7 +105,7 @@ def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
 
 def offline_baseline(wav: Path) -> float:
     code = (
-        "import time,sys\nfrom voicecoach.transcribe import get_transcriber\n"
+        "import time,sys\nfrom voicecoach.asr.transcribe import get_transcriber\n"
         "t=get_transcriber(); t.transcribe(sys.argv[1][:0] or __import__('numpy').zeros(16000,"
         "'float32'))\nt0=time.perf_counter(); t.transcribe(sys.argv[1], context="
         "'Explain the bias-variance tradeoff.')\nprint(time.perf_counter()-t0)"

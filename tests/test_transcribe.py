@@ -220,7 +220,7 @@ def test_download_failure_offline_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_importing_modules_stays_light() -> None:
     code = (
-        "import sys, voicecoach.audio, voicecoach.models, voicecoach.transcribe\n"
+        "import sys, voicecoach.asr.audio, voicecoach.asr.models, voicecoach.asr.transcribe\n"
         "print(sorted(m for m in ('faster_whisper', 'av', 'ctranslate2') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
