@@ -46,9 +46,7 @@ NOT_MADE = ("negated", "bare", "wrong", "echo", "vague")
 def bank_index() -> dict[str, dict[str, dict]]:
     """{bank id: {question id: {"kind": ..., "points": {point ids}}}} from the bank files."""
     out: dict[str, dict[str, dict]] = {}
-    for path in sorted((HERE.parent / "questions").glob("*.toml")) + sorted(
-        (HERE / "banks").glob("*.toml")
-    ):
+    for path in sorted((HERE.parent / "questions").glob("*.toml")):
         d = tomllib.loads(path.read_text(encoding="utf-8"))
         out[d["id"]] = {
             q["id"]: {

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BANKS = sorted((HERE.parent / "questions").glob("*.toml")) + sorted((HERE / "banks").glob("*.toml"))
+BANKS = sorted((HERE.parent / "questions").glob("*.toml"))
 
 
 def main() -> None:
