@@ -273,3 +273,22 @@ print(json.dumps(dict(name=s.name, dur=dur, said=said, full=full, stopped=stoppe
     assert res["name"] == "espeak-ng"
     assert res["dur"] - 0.2 <= res["said"] <= res["dur"] + 1.0
     assert res["full"] > 10 and 0.9 <= res["stopped"] <= 1.6
+
+
+def test_no_speech_engine_is_one_line_with_the_hint_once(monkeypatch) -> None:
+    """Issue 12: with no espeak-ng, the reason used to repeat the install hint per engine."""
+    import voicecoach.tts.choose as choose
+    from voicecoach.tts.base import SpeechError
+
+    def broken(*_a, **_k):
+        raise SpeechError("the espeak-ng library was not found")
+
+    def broken2(*_a, **_k):
+        raise SpeechError("pyttsx3 could not start (no driver)")
+
+    monkeypatch.setattr(choose, "EspeakSpeaker", broken)
+    monkeypatch.setattr(choose, "Pyttsx3Speaker", broken2)
+    monkeypatch.setattr(choose, "import_sounddevice", lambda: None)
+    s = choose.make_speaker()
+    assert isinstance(s, PrintSpeaker)
+    assert "\n" not in s.reason and s.reason.count("apt-get install espeak-ng") == 1, s.reason

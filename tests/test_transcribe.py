@@ -146,13 +146,19 @@ def test_guard_detects_dropped_words_and_repair_restores_them(tr: Transcriber) -
 
 def test_guard_detects_loops_prompt_echo_and_invented_words() -> None:
     speech = [(0.0, 3.0)]
+    # a decoder loop: 12 words written over 0.6 s of sound (or past the end of the speech)
     loop_text = "so the model so the model so the model so the model"
-    loop = [Word(t, i * 0.3, i * 0.3 + 0.25) for i, t in enumerate(loop_text.split())]
+    loop = [Word(t, 2.4 + i * 0.05, 2.4 + i * 0.05 + 0.04) for i, t in enumerate(loop_text.split())]
     assert any(p.kind == "repeat" for p in find_problems(loop, speech, None))
+    # the same words at a speaking pace over speech: a person repeating themselves
+    said = [Word(t, i * 0.24, i * 0.24 + 0.2) for i, t in enumerate(loop_text.split())]
+    assert not any(p.kind == "repeat" for p in find_problems(said, speech, None))
     echo_text = "okay here's what i'm like thinking"
-    echo = [Word(t, i * 0.3, i * 0.3 + 0.2) for i, t in enumerate(echo_text.split())]
+    echo = [Word(t, 4.0 + i * 0.3, 4.2 + i * 0.3) for i, t in enumerate(echo_text.split())]
     prompt = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
     assert "prompt-echo" in [p.kind for p in find_problems(echo, speech, prompt)]
+    inside = [Word(t, i * 0.3, i * 0.3 + 0.2) for i, t in enumerate(echo_text.split())]
+    assert "prompt-echo" not in [p.kind for p in find_problems(inside, speech, prompt)]
     late = [Word("fine", 0.5, 1.0), Word("so", 6.0, 6.2), Word("lets", 6.2, 6.5)]
     assert any(p.kind == "words-outside-speech" for p in find_problems(late, speech, None))
 
@@ -292,16 +298,19 @@ def test_stock_endings_dropped_only_when_unlikely_or_outside_speech() -> None:
 
 
 def test_fillers_of_the_prompted_pass_survive_a_safe_redecode() -> None:
-    safe = [Word("So", 0.0, 0.3), Word("the", 0.9, 1.1), Word("model", 1.1, 1.5)]
+    # the safe pass stretched "the" back over the "um" before it, and wrote no "uh"
+    safe = [Word("So", 0.0, 0.3), Word("the", 0.35, 1.1), Word("model", 1.1, 1.5)]
     first = [
         Word("So,", 0.0, 0.3),
         Word("um,", 0.4, 0.8),
         Word("the", 0.9, 1.1),
         Word("uh", 1.2, 1.4),
         Word("model", 1.5, 1.8),
+        Word("uh", 5.0, 5.1),  # over silence: not kept
     ]
-    merged = keep_fillers(safe, first)
-    assert [w.text for w in merged] == ["So", "um,", "the", "model"]  # "uh" overlaps "model"
+    merged = keep_fillers(safe, first, heard=[(0.0, 2.0)])
+    assert [w.text for w in merged] == ["So", "um,", "the", "uh", "model"]
+    assert merged[2].start == 0.8  # starts after the filler it had swallowed
 
 
 def test_an_unlikely_invented_last_sentence_is_dropped() -> None:

@@ -17,8 +17,10 @@ PyAV (``av``) is imported inside the functions, so importing this module is chea
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,15 +44,34 @@ class AudioInfo:
     codec: str
 
 
-def _check_path(path: str | os.PathLike) -> Path:
+def check_audio_file(path: str | os.PathLike) -> Path:
+    """``path`` if it is a regular, non-empty file; else :class:`AudioError` saying what it
+    is (missing, a folder, a named pipe, a symlink loop, empty...)."""
     p = Path(path)
-    if not p.exists():
-        raise AudioError(f"audio file not found: {p} (check the path)")
-    if p.is_dir():
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        if p.is_symlink():
+            raise AudioError(f"{p} is a symlink to a file that does not exist") from None
+        raise AudioError(f"{p}: no such file; audio file not found (check the path)") from None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise AudioError(f"{p} is a symlink loop, not an audio file; fix the link") from None
+        raise AudioError(f"{p} cannot be read: {e.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise AudioError(f"{p} is a folder, not an audio file; give the path of one recording")
-    if p.stat().st_size == 0:
+    if stat.S_ISFIFO(st.st_mode):
+        raise AudioError(
+            f"{p} is a named pipe (FIFO), not a file; save the recording to a file first"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(f"{p} is a device or special file, not an audio file")
+    if st.st_size == 0:
         raise AudioError(f"{p} is empty (0 bytes); the recording was not saved, record it again")
     return p
+
+
+_check_path = check_audio_file
 
 
 def _open(p: Path):
@@ -72,6 +93,35 @@ def _open(p: Path):
 def _short(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return str(text).splitlines()[0][:160]
+
+
+def stated_duration(path: str | os.PathLike) -> float | None:
+    """The length the file's container says it has (None when it says nothing)."""
+    p = check_audio_file(path)
+    container = _open(p)
+    try:
+        stream = container.streams.audio[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        if container.duration is not None:
+            return container.duration / 1_000_000
+        return None
+    finally:
+        container.close()
+
+
+def truncation_warning(path: str | os.PathLike, decoded_s: float) -> str | None:
+    """A warning when fewer seconds decode than the container states (a cut-off copy)."""
+    try:
+        stated = stated_duration(path)
+    except AudioError:
+        return None
+    if stated is None or stated - decoded_s <= max(1.0, 0.05 * stated):
+        return None
+    return (
+        f"the recording seems cut off: the file says it is {stated:.1f} s long but only "
+        f"{decoded_s:.1f} s could be decoded; scored on what was there"
+    )
 
 
 def probe(path: str | os.PathLike) -> AudioInfo:

@@ -1,30 +1,52 @@
 """Checks and repairs for Whisper word lists (no speech libraries imported here).
 
 Intervals are ``(start, end)`` seconds. ``speech`` is the fine-grained VAD stretches of one
-piece. Used by :mod:`voicecoach.transcribe`; each function is pure and testable on its own.
+piece; ``heard`` is wherever sound stands above the noise floor (``speech`` included), which
+also holds the whispered or falsetto speech the VAD misses. A word is removed only on
+positive evidence that it was not said (see :func:`clean`); everything else that looks wrong
+is a :class:`Problem` that calls for a second decode.
 
-* :func:`find_problems`: reasons to distrust a decode (low coverage, a word swallowing seconds
-  of speech, loops, prompt echo, words where the VAD hears nothing).
+* :func:`clean`: laughter and sounds written as words, stacked copies that cannot fit
+  (:mod:`.loops`), fillers the model gives no chance (:mod:`.fillers`), words where nothing
+  at all is heard, stock endings and improbable last fragments.
+* :func:`find_problems`: decoder loops, the prompt echoed back, a word swallowing seconds of
+  speech, low coverage of the VAD's speech.
 * Coverage counts at most :func:`word_cap` seconds per word, so one word stretched over 10 s
-  of speech (Whisper skipping the rest of its 30 s window) cannot hide the dropped words.
-* :func:`drop_stock_endings`: "Thank you." and similar stock endings Whisper invents at the
-  end, when they are unlikely or lie outside speech, and any trailing sentence whose first
-  word is near-impossible (p < 0.05) and whose words average p < 0.5.
-* :func:`keep_fillers`: fillers from the prompted decode placed where a safer re-decode
-  (which usually deletes them) has no word.
+  of speech (Whisper skipping the rest of its 30 s window) cannot hide the dropped words:
+  :func:`uncovered_runs` gives the spans (2 s of speech or more) to decode again on their
+  own. Shorter gaps are left as they are: decoded in context, the first pass chose to write
+  nothing there (a long "uhhh", laughter), and decoded alone they come back as invented
+  words or filler loops.
 """
 
 from __future__ import annotations
 
-import re
-import zlib
 from dataclasses import dataclass
+from typing import Any
 
+from voicecoach.asr import fillers, loops
+from voicecoach.asr.fillers import (  # noqa: F401  (re-exported)
+    FILLER_WORDS,
+    is_filler,
+    keep_fillers,
+    normalize_filler,
+)
+from voicecoach.asr.intervals import (  # noqa: F401  (re-exported)
+    Interval,
+    _r,
+    core,
+    merge,
+    overlap,
+    pad,
+    point_span,
+    subtract,
+    times,
+    total,
+)
 from voicecoach.transcript import Word
 
-Interval = tuple[float, float]
 LONG_WORD_SPEECH_S = 1.0  # VAD speech beyond a word's cap that makes it a "long word"
-FILLER_WORDS = frozenset({"um", "uh", "hmm", "erm", "ah", "eh", "mm-hmm"})
+FRAGMENT_P = 0.2  # a last fragment of one or two words this unlikely was not said
 _STOCK_ENDINGS = [
     ("thank", "you"),
     ("thanks",),
@@ -34,13 +56,14 @@ _STOCK_ENDINGS = [
     ("you",),
     ("thank",),
 ]
+Fallback = dict[str, Any]  # one entry of info["fallbacks"]: reason, action, ...
 
 
 @dataclass(frozen=True)
 class Problem:
     """A reason to distrust a decode. ``kind``: "low-coverage", "long-word", "repeat",
-    "compression-ratio", "prompt-echo" or "words-outside-speech"; ``detail`` says more.
-    ``str(problem)`` ("repeat:so the model") is how it appears in ``asr.fallbacks``."""
+    "prompt-echo" or "words-outside-speech"; ``detail`` says more. ``str(problem)``
+    ("repeat:so the model") is how it appears in ``asr.fallbacks``."""
 
     kind: str
     detail: str = ""
@@ -50,62 +73,10 @@ class Problem:
 
     @property
     def redecode(self) -> bool:
-        """Does this problem call for re-decoding the whole piece? (Words outside speech are
-        dropped instead; a stretched word is repaired by decoding the gap it hides.)"""
-        return self.kind not in ("words-outside-speech", "long-word")
-
-
-def _r(x: float, nd: int = 3) -> float:
-    return round(float(x), nd)
-
-
-def merge(iv: list[Interval], gap: float = 0.0) -> list[Interval]:
-    out: list[Interval] = []
-    for a, b in sorted(iv):
-        if out and a <= out[-1][1] + gap:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def overlap(a: list[Interval], b: list[Interval]) -> float:
-    """Total length where (sorted, disjoint) ``a`` and ``b`` overlap."""
-    total, j = 0.0, 0
-    for s, e in a:
-        while j < len(b) and b[j][1] <= s:
-            j += 1
-        k = j
-        while k < len(b) and b[k][0] < e:
-            total += max(0.0, min(e, b[k][1]) - max(s, b[k][0]))
-            k += 1
-    return total
-
-
-def subtract(a: list[Interval], b: list[Interval]) -> list[Interval]:
-    """Parts of intervals ``a`` not covered by (merged, sorted) intervals ``b``."""
-    out = []
-    for s, e in a:
-        cur = s
-        for bs, be in b:
-            if be <= cur or bs >= e:
-                continue
-            if bs > cur:
-                out.append((cur, bs))
-            cur = max(cur, be)
-        if cur < e:
-            out.append((cur, e))
-    return out
-
-
-def core(text: str) -> str:
-    return re.sub(r"[^\w'-]", "", text.lower())
-
-
-def times(w: Word) -> Interval:
-    """A decoded word's (start, end); decoded words always carry times."""
-    start = w.start if w.start is not None else 0.0
-    return start, w.end if w.end is not None else start
+        """Does this problem call for re-decoding the whole piece? Only a loop or an echo
+        of the prompt does: missing words are decoded again span by span
+        (:func:`uncovered_runs`), words where nothing is heard are dropped."""
+        return self.kind in ("repeat", "prompt-echo")
 
 
 def word_cap(w: Word) -> float:
@@ -114,18 +85,18 @@ def word_cap(w: Word) -> float:
     return max(0.8, 0.12 * len(core(w.text)))
 
 
-def word_spans(words: list[Word], pad: float = 0.15) -> list[Interval]:
+def word_spans(words: list[Word], pad_s: float = 0.15) -> list[Interval]:
     """Merged time spans the words account for, each word capped at :func:`word_cap`."""
     out = []
     for w in words:
         a, b = times(w)
-        out.append((a - pad, min(b, a + word_cap(w)) + pad))
+        out.append((a - pad_s, min(b, a + word_cap(w)) + pad_s))
     return merge(out)
 
 
 def coverage(words: list[Word], speech: list[Interval]) -> float:
-    total = sum(e - s for s, e in speech)
-    return overlap(speech, word_spans(words)) / total if total else 1.0
+    whole = total(speech)
+    return overlap(speech, word_spans(words)) / whole if whole else 1.0
 
 
 def long_words(words: list[Word], speech: list[Interval]) -> list[Word]:
@@ -138,50 +109,37 @@ def long_words(words: list[Word], speech: list[Interval]) -> list[Word]:
     return out
 
 
-def near_speech(speech: list[Interval], pad: float = 0.4) -> list[Interval]:
-    return merge([(s - pad, e + pad) for s, e in speech])
+def near_speech(speech: list[Interval], by: float = 0.4) -> list[Interval]:
+    return pad(speech, by)
 
 
 def outside_speech(words: list[Word], speech: list[Interval]) -> list[Word]:
-    """Words that do not touch any speech stretch (padded by 0.4 s)."""
+    """Words that touch no stretch of ``speech`` (padded by 0.4 s)."""
     near = near_speech(speech)
-    return [w for w in words if overlap([_point_span(w)], near) == 0.0]
+    return [w for w in words if overlap([point_span(w)], near) == 0.0]
 
 
-def _point_span(w: Word) -> Interval:
-    a, b = times(w)
-    return a, max(b, a + 0.01)
-
-
-def find_problems(words: list[Word], speech: list[Interval], prompt: str | None) -> list[Problem]:
-    """Reasons to distrust a decode: low speech coverage, long words, loops, prompt echo,
-    invented words outside speech."""
+def find_problems(
+    words: list[Word],
+    speech: list[Interval],
+    prompt: str | None,
+    heard: list[Interval] | None = None,
+) -> list[Problem]:
+    """Reasons to distrust a decode (see :class:`Problem`). ``heard`` defaults to
+    ``speech``."""
+    heard = speech if heard is None else heard
     problems = []
-    speech_total = sum(e - s for s, e in speech)
     cov = coverage(words, speech)
-    if speech_total > 1.5 and cov < 0.6:
+    if total(speech) > 1.5 and cov < 0.6:
         problems.append(Problem("low-coverage", f"{cov:.2f}"))
     for w in long_words(words, speech):
         problems.append(Problem("long-word", f"{core(w.text)}:{w.start:.2f}-{w.end:.2f}"))
-    toks = [t for t in (core(w.text) for w in words) if t]
-    for n in range(1, 9):  # the same n words back to back, 4x for single words, 2x for n>=4
-        need = 4 if n == 1 else 3 if n < 4 else 2
-        for i in range(0, max(0, len(toks) - n * need + 1)):
-            if all(toks[i + k * n : i + (k + 1) * n] == toks[i : i + n] for k in range(1, need)):
-                problems.append(Problem("repeat", " ".join(toks[i : i + n])))
-                break
-        else:
-            continue
-        break
-    text = " ".join(w.text for w in words).encode()
-    if len(text) > 120 and len(text) / len(zlib.compress(text)) > 2.4:
-        problems.append(Problem("compression-ratio"))
-    if prompt:
-        ptoks = re.sub(r"[^\w' ]", "", prompt.lower()).split()
-        grams = {tuple(ptoks[i : i + 5]) for i in range(len(ptoks) - 4)}
-        if any(tuple(toks[i : i + 5]) in grams for i in range(len(toks) - 4)):
-            problems.append(Problem("prompt-echo"))
-    outside = outside_speech(words, speech)
+    for i, n, k, why in loops.loops(words, heard):
+        unit = " ".join(core(w.text) for w in words[i : i + n])
+        problems.append(Problem("repeat", f"{unit} x{k} ({why})"))
+    if loops.prompt_echo(words, prompt, speech):
+        problems.append(Problem("prompt-echo"))
+    outside = outside_speech(words, heard)
     if len(outside) >= 2 or (outside and len(words) <= 2):
         problems.append(Problem("words-outside-speech", str(len(outside))))
     return problems
@@ -192,12 +150,47 @@ def drop_outside(words: list[Word], speech: list[Interval]) -> list[Word]:
     return [w for w in words if id(w) not in out]
 
 
+def clean(
+    words: list[Word], speech: list[Interval], heard: list[Interval]
+) -> tuple[list[Word], list[Fallback]]:
+    """Remove what was positively not said, recording each removal as a fallback: sounds
+    written as words, stacked copies, improbable fillers, words where nothing is heard (two
+    or more, the only ones, or any after all sound), then stock endings and an improbable
+    last fragment."""
+    fallbacks: list[Fallback] = []
+
+    def note(reason: str, dropped: list[str]) -> None:
+        if dropped:
+            fallbacks.append({"reason": [reason], "action": f"dropped {' '.join(dropped)!r}"})
+
+    words, dropped = fillers.drop_sounds(words)
+    note("non-speech-sound", dropped)
+    words, dropped = loops.collapse_stacks(words)
+    note("stacked-copies", dropped)
+    words, dropped = loops.trim_runs(words, heard)
+    note("copies-over-too-little-sound", dropped)
+    words, dropped = fillers.drop_improbable_fillers(words)
+    note("improbable-filler", dropped)
+    outside = outside_speech(words, heard)
+    if not (len(outside) >= 2 or (outside and len(words) <= 2)):  # one stray word: its time
+        end = heard[-1][1] + 0.4 if heard else 0.0  # may be off, unless it is after all sound
+        outside = [w for w in outside if times(w)[0] > end]
+    if outside:
+        gone = set(map(id, outside))
+        note("words-outside-speech", [w.text for w in outside])
+        words = [w for w in words if id(w) not in gone]
+    words, dropped = drop_stock_endings(words, speech)
+    note("stock-ending", dropped)
+    return words, fallbacks
+
+
 def drop_stock_endings(
     words: list[Word], speech: list[Interval], max_prob: float = 0.35
 ) -> tuple[list[Word], list[str]]:
     """Remove trailing "Thank you." / "Thanks." / "Bye." that Whisper invents after the last
     sentence: dropped when its first word is unlikely (< ``max_prob``) or when less than
-    30 % of it lies in speech. Repeated ("Thank you. Thank you.") endings go one by one."""
+    30 % of it lies in speech. Repeated ("Thank you. Thank you.") endings go one by one.
+    Then any improbable last sentence (:func:`_unlikely_tail`)."""
     words = list(words)
     dropped: list[str] = []
     while words:
@@ -223,8 +216,9 @@ def drop_stock_endings(
 
 def _unlikely_tail(words: list[Word], max_words: int = 8) -> int:
     """Length of a trailing sentence Whisper most likely invented ("So, that's the first
-    one." after the answer; "Uh, uh," in the closing silence): its first word has
-    probability < 0.05 and its words average < 0.5. 0 when there is none."""
+    one." after the answer; "Uh, uh," in the closing silence; "Here." over a breath): its
+    first word has probability < 0.05 and its words average < 0.5, or it is a fragment of
+    one or two words (not fillers) averaging < ``FRAGMENT_P``. 0 when there is none."""
     n = 0
     while n < min(max_words, len(words) - 1) and not (
         words[-n - 2].text.rstrip("\"'").endswith((".", "?", "!"))
@@ -235,30 +229,24 @@ def _unlikely_tail(words: list[Word], max_words: int = 8) -> int:
         return 0
     tail = words[-n:]
     probs = [w.probability if w.probability is not None else 1.0 for w in tail]
-    return n if probs[0] < 0.05 and sum(probs) / n < 0.5 else 0
-
-
-def keep_fillers(safe: list[Word], first: list[Word], pad: float = 0.05) -> list[Word]:
-    """``safe`` plus the fillers of ``first`` at times where ``safe`` has no word."""
-    taken = merge([(times(w)[0] - pad, times(w)[1] + pad) for w in safe])
-    add = [
-        w for w in first if core(w.text) in FILLER_WORDS and overlap([_point_span(w)], taken) == 0.0
-    ]
-    return sorted(safe + add, key=lambda w: times(w)[0])
+    mean = sum(probs) / n
+    if probs[0] < 0.05 and mean < 0.5:
+        return n
+    return n if n <= 2 and mean < FRAGMENT_P and not any(map(is_filler, tail)) else 0
 
 
 def uncovered_runs(
     words: list[Word],
     speech: list[Interval],
-    pad: float = 0.15,
+    pad_s: float = 0.15,
     join: float = 0.4,
-    min_speech: float = 0.8,
+    min_speech: float = 2.0,
 ) -> list[Interval]:
     """Spans where the VAD hears at least ``min_speech`` s of speech that no word covers
     (each word counted for at most :func:`word_cap` seconds; a :func:`long_words` word for
     nothing, so the span starts where it does)."""
     stretched = set(map(id, long_words(words, speech)))
-    gaps = subtract(speech, word_spans([w for w in words if id(w) not in stretched], pad))
+    gaps = subtract(speech, word_spans([w for w in words if id(w) not in stretched], pad_s))
     return [(a, b) for a, b in merge(gaps, join) if overlap([(a, b)], gaps) >= min_speech]
 
 
@@ -267,33 +255,18 @@ def unrecognized_stretches(
     speech: list[Interval],
     min_s: float = 0.15,
     max_s: float = 1.5,
-    pad: float = 0.08,
+    pad_s: float = 0.08,
 ) -> list[Interval]:
     """Speech with no word over it, ``min_s``..``max_s`` long (typically a deleted filler)."""
-    gaps = subtract(speech, word_spans(words, pad))
+    gaps = subtract(speech, word_spans(words, pad_s))
     return [(_r(a, 2), _r(b, 2)) for a, b in gaps if min_s <= b - a <= max_s]
 
 
-_FILLER_FORMS = [
-    (re.compile(r"^(?:u+h*m+|u+m+h*|e+h*m+)$", re.I), "um"),
-    (re.compile(r"^u+h+$", re.I), "uh"),
-    (re.compile(r"^h+m+$|^h+u*m+$", re.I), "hmm"),
-    (re.compile(r"^(?:m+-?h+m+|m+h+m+|m+-h+m+|m+m+-?h+m+)$", re.I), "mm-hmm"),
-    (re.compile(r"^e+r+m+$", re.I), "erm"),
-    (re.compile(r"^a+h+$", re.I), "ah"),
-    (re.compile(r"^e+h+$", re.I), "eh"),
-]
-_EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
-
-
-def normalize_filler(text: str) -> str:
-    """Spell a filler word one way ("Umm," -> "Um,"), keeping case and punctuation."""
-    m = _EDGE.match(text)
-    assert m is not None  # the pattern matches any string
-    lead, body, trail = m.groups()
-    for pattern, canon in _FILLER_FORMS:
-        if body and pattern.match(body):
-            if body[0].isupper():
-                canon = canon[0].upper() + canon[1:]
-            return f"{lead}{canon}{trail}"
-    return text
+def confident(words: list[Word], min_mean: float = 0.5) -> bool:
+    """Words a decode of a gap on its own may add: their probabilities average at least
+    ``min_mean``. Decoded out of context, laughter and breaths come back as one unlikely
+    word ("oh", "here")."""
+    if not words:
+        return False
+    probs = [w.probability if w.probability is not None else 1.0 for w in words]
+    return sum(probs) / len(probs) >= min_mean

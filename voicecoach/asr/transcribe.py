@@ -10,22 +10,27 @@ Usage::
     for word in tr.transcribe_iter("three_hours.m4a"):   # long files, chunk by chunk
         ...
 
-How it decodes (choices measured by ``bench/asr_choices.py``; see :class:`DecodeOptions`):
+How it decodes (figures in BENCHMARKS.md, ``bench/asr_quality.py``):
 
 * Whisper deletes most "um"/"uh". A short ``initial_prompt`` made of fillers (after the
   question as ``context``, for domain words) makes it keep them. Filler spellings are
   normalised ("Umm" -> "Um", "Uhh" -> "Uh", "Hmmm" -> "Hmm", "mhm" -> "mm-hmm"), never dropped.
-* Silero VAD (bundled with faster-whisper) finds the speech stretches first. No speech at all
-  means no decoding: silence and noise give an empty transcript, not invented text.
-* Guards (:mod:`voicecoach.asr.guards`), recorded in ``info["fallbacks"]``: words covering
-  clearly less speech than the VAD hears (a prompt + word-timestamp combination once silently
-  returned 21 of 81 words), repeated n-gram loops, a high compression ratio, or the prompt
-  echoed back trigger a re-decode with safer settings (no prompt); the better result is kept,
-  with the fillers of the prompted pass where the safe pass has no word. Words where the VAD
-  hears no speech are dropped without a re-decode; so is an unlikely "Thank you." at the end.
+* Where the speech is: Silero VAD (bundled with faster-whisper) for the speech stretches, and
+  the sound above the noise floor (:func:`voicecoach.asr.vad.activity`), which also holds the
+  whispered or falsetto speech the VAD misses. Nothing heard at all means no decoding:
+  silence and steady noise give an empty transcript.
+* One decode, clipped to the sound heard and stopped at its end (:mod:`.decode`). Then
+  :func:`voicecoach.asr.guards.clean` removes only what was positively not said (laughter
+  written as "Ha.", stacked copies that cannot fit, fillers the model gives no chance, words
+  over silence, stock endings), each recorded in ``info["fallbacks"]``.
+* A decoder loop (a repetition faster than the sound under it, or longer than people repeat
+  themselves) or the prompt echoed back is re-decoded without the prompt, keeping the
+  hesitations of the first pass that the re-decode lacks (aligned by words, over sound). A
+  person's repetition ("words, words, words") is not a loop.
 * Coverage counts each word for at most ~0.8 s (more for long words): a word stretched over
   seconds of speech (Whisper skipping the rest of its 30 s window) leaves an uncovered span,
-  and every uncovered span of speech is re-decoded on its own and spliced in.
+  and every uncovered span of speech is re-decoded on its own and spliced in when that
+  decode is confident (decoded alone, laughter comes back as one unlikely "oh").
 * ``Transcript.unrecognized`` lists VAD speech stretches with no word over them (a deleted
   "um" typically leaves one).
 * Long audio is read in blocks (:func:`voicecoach.asr.audio.iter_audio`) and cut into pieces of
@@ -44,26 +49,20 @@ from typing import Any
 import numpy as np
 
 from voicecoach.asr import guards as g
-from voicecoach.asr.audio import SAMPLE_RATE, iter_audio
-from voicecoach.asr.guards import Problem, normalize_filler
+from voicecoach.asr.audio import SAMPLE_RATE, iter_audio, truncation_warning
+from voicecoach.asr.decode import (  # noqa: F401  (re-exported)
+    DISFLUENT_PROMPT,
+    DecodeOptions,
+    build_prompt,
+    decode_words,
+)
+from voicecoach.asr.fillers import normalize_filler  # noqa: F401  (re-exported)
+from voicecoach.asr.guards import Fallback, Problem
+from voicecoach.asr.intervals import Interval, _r, shift
+from voicecoach.asr.loops import loop_spans
 from voicecoach.asr.models import resolve_model
-from voicecoach.asr.vad import Interval, array_blocks, cut_point, vad_stretches
+from voicecoach.asr.vad import activity, array_blocks, cut_point, vad_stretches
 from voicecoach.transcript import Transcript, Word
-
-# Chosen on samples/ by bench/asr_choices.py: um/uh recall 98 % vs 86 % with the longer
-# "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking.", WER 4.9 % vs 5.0 %.
-DISFLUENT_PROMPT = "Um, uh, so, um, I think, uh, like, you know."
-_MAX_CONTEXT_CHARS = 400
-_r = g._r
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    """Decoding settings. ``prompt``: "none", "disfluent" or "disfluent+context"."""
-
-    prompt: str = "disfluent+context"
-    beam_size: int = 5
-    condition_on_previous_text: bool = True
 
 
 @dataclass
@@ -78,19 +77,12 @@ class Piece:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-Fallback = dict[str, Any]  # one entry of info["fallbacks"]: reason, action, ...
-
-
-def _ending_fallback(dropped: list[str]) -> list[Fallback]:
-    return (
-        [{"reason": ["stock-ending"], "action": f"dropped {' '.join(dropped)!r}"}]
-        if dropped
-        else []
-    )
-
-
 def _reasons(problems: list[Problem]) -> list[str]:
     return [str(p) for p in problems]
+
+
+def _rank(problems: list[Problem], words: list[Word], speech: list[Interval]) -> tuple:
+    return (sum(p.redecode for p in problems), -g.coverage(words, speech))
 
 
 class Transcriber:
@@ -118,59 +110,22 @@ class Transcriber:
         )
         self.load_s = time.perf_counter() - t0
         self._lock = threading.Lock()
+        self.calls = 0  # model decodes run (first passes, re-decodes and repairs)
         Transcriber.load_count += 1
 
     # -- one decode of one piece
     def _decode(
-        self, audio: np.ndarray, opts: DecodeOptions, context: str | None
+        self,
+        audio: np.ndarray,
+        opts: DecodeOptions,
+        context: str | None,
+        heard: list[Interval] | None = None,
+        previous: str | None = None,
     ) -> tuple[list[Word], str | None]:
-        prompt = None
-        if opts.prompt != "none":
-            prompt = DISFLUENT_PROMPT
-            if opts.prompt == "disfluent+context" and context and context.strip():
-                prompt = f"{context.strip()[-_MAX_CONTEXT_CHARS:]} {DISFLUENT_PROMPT}"
-        import ctranslate2
-
-        with self._lock:
-            ctranslate2.set_random_seed(0)  # temperature fallback samples: keep it repeatable
-            segments, _info = self.model.transcribe(
-                audio,
-                language="en",
-                beam_size=opts.beam_size,
-                word_timestamps=True,
-                condition_on_previous_text=opts.condition_on_previous_text,
-                initial_prompt=prompt,
-            )
-            segs = list(segments)
-        words: list[Word] = []
-        for seg in segs:
-            first = True
-            for w in seg.words or []:
-                text = w.word.strip()
-                if not text:
-                    continue
-                if words and not first and not w.word[:1].isspace():
-                    prev = words[-1]  # "-fold" after "k": one word "k-fold"
-                    words[-1] = Word(
-                        prev.text + text,
-                        prev.start,
-                        _r(w.end),
-                        min(prev.probability or 1.0, _r(w.probability)),
-                    )
-                else:
-                    words.append(
-                        Word(normalize_filler(text), _r(w.start), _r(w.end), _r(w.probability))
-                    )
-                first = False
-        return words, prompt
-
-    def _checked(
-        self, audio: np.ndarray, opts: DecodeOptions, context: str | None, speech: list[Interval]
-    ) -> tuple[list[Word], list[Problem], list[Fallback]]:
-        """Decode, drop invented stock endings, and list the remaining problems."""
-        words, prompt = self._decode(audio, opts, context)
-        words, dropped = g.drop_stock_endings(words, speech)
-        return words, g.find_problems(words, speech, prompt), _ending_fallback(dropped)
+        """Words and the prompt used; decoded only over ``heard`` when given."""
+        prompt = build_prompt(opts, context, previous)
+        self.calls += 1
+        return decode_words(self.model, self._lock, audio, opts, prompt, heard), prompt
 
     def transcribe_piece(
         self,
@@ -178,74 +133,71 @@ class Transcriber:
         offset: float = 0.0,
         context: str | None = None,
         options: DecodeOptions | None = None,
+        floor_db: float | None = None,
+        previous: str | None = None,
     ) -> Piece:
-        """Decode one in-memory piece (16 kHz float32 mono), with guards and fallbacks."""
+        """Decode one in-memory piece (16 kHz float32 mono), with guards and fallbacks.
+        ``floor_db``: the recording's noise floor when the piece is too short to show it
+        (live decoding); ``previous``: the words said just before the piece."""
         opts = options or self.options
         duration = len(audio) / SAMPLE_RATE
         t0 = time.perf_counter()
         speech = vad_stretches(audio)
+        heard = activity(audio, speech, floor_db=floor_db)
         info: dict[str, Any] = {
             "options": asdict(opts),
             "fallbacks": [],
             "vad_s": round(time.perf_counter() - t0, 3),
         }
-        if not speech:
+        if not heard:
             info["skipped"] = "no speech detected"
             return Piece(offset, duration, info=info)
         t1 = time.perf_counter()
-        words, fallbacks = self._guarded(audio, opts, context, speech)
+        words, fallbacks = self._guarded(audio, opts, context, speech, heard, previous)
         info["fallbacks"] = fallbacks
         info["decode_s"] = round(time.perf_counter() - t1, 3)
         info["coverage"] = round(g.coverage(words, speech), 3)
         unrec = g.unrecognized_stretches(words, speech)
-        shift = [
-            Word(w.text, _r(w.start + offset), _r(w.end + offset), w.probability)
-            for w in words
-            if w.start is not None and w.end is not None
-        ]
         return Piece(
             offset,
             duration,
-            shift,
+            shift(words, offset),
             [(_r(a + offset, 2), _r(b + offset, 2)) for a, b in g.merge(speech, 0.3)],
             [(_r(a + offset, 2), _r(b + offset, 2)) for a, b in unrec],
             info,
         )
 
     def _guarded(
-        self, audio: np.ndarray, opts: DecodeOptions, context: str | None, speech: list[Interval]
+        self,
+        audio: np.ndarray,
+        opts: DecodeOptions,
+        context: str | None,
+        speech: list[Interval],
+        heard: list[Interval],
+        previous: str | None = None,
     ) -> tuple[list[Word], list[Fallback]]:
         """The decode with every guard applied, and the fallbacks taken (in order)."""
-        words, problems, fallbacks = self._checked(audio, opts, context, speech)
-        if any(p.redecode for p in problems):  # try safer settings, keep the better result
+        words, prompt = self._decode(audio, opts, context, heard, previous)
+        words, fallbacks = g.clean(words, speech, heard)
+        problems = g.find_problems(words, speech, prompt, heard)
+        if any(p.redecode for p in problems):  # a loop or an echo: decode without the prompt
             safe = replace(opts, prompt="none", condition_on_previous_text=False)
-            alt, alt_problems, alt_fb = self._checked(audio, safe, None, speech)
-            fallbacks += alt_fb
-            alt = g.keep_fillers(alt, g.drop_outside(words, speech))
-            better = (len(alt_problems), -g.coverage(alt, speech)) < (
-                len(problems),
-                -g.coverage(words, speech),
-            )
+            alt, _ = self._decode(audio, safe, None, heard)
+            alt, alt_fb = g.clean(alt, speech, heard)
+            alt = g.keep_fillers(alt, words, heard, skip=loop_spans(words, heard))
+            alt_problems = g.find_problems(alt, speech, None, heard)
+            better = _rank(alt_problems, alt, speech) < _rank(problems, words, speech)
             fallbacks.append(
                 {
-                    "reason": _reasons(problems),
-                    "action": "re-decoded without prompt",
+                    "reason": _reasons([p for p in problems if p.redecode]),
+                    "action": "re-decoded without prompt, hesitations of the first pass kept",
                     "kept": "safe" if better else "first",
                     "safe_problems": _reasons(alt_problems),
                 }
             )
             if better:
-                words, problems = alt, alt_problems
-        if any(p.kind == "words-outside-speech" for p in problems):
-            kept = g.drop_outside(words, speech)
-            fallbacks.append(
-                {
-                    "reason": ["words-outside-speech"],
-                    "action": f"dropped {len(words) - len(kept)} words",
-                }
-            )
-            words, dropped = g.drop_stock_endings(kept, speech)
-            fallbacks += _ending_fallback(dropped)
+                words = alt
+                fallbacks += alt_fb
         runs = g.uncovered_runs(words, speech)
         if runs:
             words, added = self._repair(audio, words, runs, opts, speech)
@@ -265,7 +217,8 @@ class Transcriber:
         opts: DecodeOptions | None = None,
         speech: list[Interval] | None = None,
     ) -> tuple[list[Word], int]:
-        """Decode each uncovered span on its own and splice in the words found there."""
+        """Decode each uncovered span on its own and splice in the words found there, when
+        that decode is confident (:func:`voicecoach.asr.guards.confident`) and heard more."""
         lone = replace(opts or self.options, prompt="disfluent")
         out = list(words)
         added = 0
@@ -273,37 +226,32 @@ class Transcriber:
             lo = max(0.0, a - 0.5)
             seg = audio[int(lo * SAMPLE_RATE) : int((b + 0.5) * SAMPLE_RATE)]
             here = [(max(s, a), min(e, b)) for s, e in speech or [(a, b)] if s < b and e > a]
-            best: tuple[tuple[int, float], list[Word]] | None = None
+            new: list[Word] = []
+            heard = [(max(0.0, s - lo), e - lo) for s, e in here]
             for o in (lone, replace(lone, prompt="none", condition_on_previous_text=False)):
-                found, prompt = self._decode(seg, o, None)
-                new = [
-                    Word(w.text, _r(w.start + lo), _r(w.end + lo), w.probability)
-                    for w in found
-                    if w.start is not None
-                    and w.end is not None
-                    and a - 0.15 <= lo + (w.start + w.end) / 2 <= b + 0.25
+                found, prompt = self._decode(seg, o, None, heard)
+                found = [
+                    w
+                    for w in shift(found, lo)
+                    if a - 0.15 <= (g.times(w)[0] + g.times(w)[1]) / 2 <= b + 0.25
                 ]
-                new = g.drop_stock_endings(g.drop_outside(new, here), here)[0]
-                problems = g.find_problems(new, here, prompt)
-                rank = (len(problems), -g.coverage(new, here))
-                if best is None or rank < best[0]:  # both tried: repairs are rare
-                    best = (rank, new)
-            assert best is not None
-            new = best[1]
+                found = g.clean(found, here, here)[0]
+                if not any(p.redecode for p in g.find_problems(found, here, prompt)):
+                    new = found
+                    break  # the second (unprompted) decode only when the first loops
 
             def inside(w: Word, a: float = a, b: float = b) -> bool:
-                if w.start is None or w.end is None:
-                    return False
-                end = min(w.end, w.start + g.word_cap(w))  # a stretched word: its real part
-                return a - 0.15 <= (w.start + end) / 2 <= b + 0.25 or (
-                    w.end - w.start > g.word_cap(w) and w.start < b and w.end > a
+                s, e = g.times(w)
+                end = min(e, s + g.word_cap(w))  # a stretched word: its real part
+                return a - 0.15 <= (s + end) / 2 <= b + 0.25 or (
+                    e - s > g.word_cap(w) and s < b and e > a
                 )
 
             old = [w for w in out if inside(w)]
-            if len(new) > len(old):  # the lone decode heard more: it replaces that span
+            if len(new) > len(old) and g.confident(new):  # heard more, and sure of it
                 out = [w for w in out if not inside(w)] + new
                 added += len(new) - len(old)
-        out.sort(key=lambda w: w.start if w.start is not None else 0.0)
+        out.sort(key=lambda w: g.times(w)[0])
         return out, added
 
     # -- pieces of a whole source
@@ -378,6 +326,10 @@ class Transcriber:
             },
             "coverage": [pi.get("coverage") for pi in pieces_info],
         }
+        if not isinstance(source, np.ndarray):
+            warning = truncation_warning(source, duration)
+            if warning:
+                info["warnings"] = [warning]
         return Transcript.from_words(
             words, duration=round(duration, 3), speech=speech, unrecognized=unrec, info=info
         )
