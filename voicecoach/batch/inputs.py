@@ -32,6 +32,7 @@ class BatchInput:
     path: Path  # where the file is
     question: str
     company: str | None = None  # the employer, for the not-knowing-the-company red flag
+    bank: str | None = None  # the bank (id or path) of this input only: a practice session's
 
 
 def read_manifest(path: str | os.PathLike) -> list[BatchInput]:
@@ -69,10 +70,16 @@ def read_manifest(path: str | os.PathLike) -> list[BatchInput]:
 
 
 def expand_inputs(paths: list[str], question: str) -> list[BatchInput]:
-    """Files and folders (searched recursively for audio files) answering ``question``."""
+    """Files and folders (searched recursively for audio files) answering ``question``.
+    A path that exists but is not a regular file or a folder (a FIFO, a device) is refused
+    with one line before any work: reading it could block for ever."""
     out = []
     for s in paths:
         p = Path(s)
+        if p.exists() and not p.is_dir():
+            from voicecoach.asr.audio import check_audio_file  # light: PyAV loads lazily
+
+            check_audio_file(p)
         if p.is_dir():
             found = sorted(
                 f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTS and f.is_file()

@@ -1,7 +1,8 @@
-"""A batch's output folder: one item file per input, and the aggregates built from them.
+"""A batch's output folder: one item file per result, and the lines of summary.csv.
 
-``items/<key>.json`` holds one row (:mod:`voicecoach.batch.rows`); ``results.jsonl``,
-``summary.csv`` and ``index.html`` are rebuilt from the item files, atomically.
+``items/<key>.json`` holds one row (:mod:`voicecoach.batch.rows`), written atomically the
+moment it is scored; ``results.jsonl``, ``summary.csv`` and ``index.html`` are written from
+the rows by :mod:`voicecoach.batch.aggregate`.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from voicecoach.batch.html import render_index
 from voicecoach.batch.rows import Failed, Row, read_row, row_dict
-from voicecoach.storage import atomic_write_json, atomic_write_text
+from voicecoach.storage import atomic_write_json
 
 
 def item_path(out: Path, key: str) -> Path:
@@ -24,16 +23,6 @@ def item_path(out: Path, key: str) -> Path:
 
 def write_item(out: Path, key: str, row: Row) -> None:
     atomic_write_json(item_path(out, key), row_dict(row))
-
-
-def load_items(out: Path, audios: list[str], keys: list[str | None]) -> Iterator[Row]:
-    """The rows of the inputs (named ``audios``) that have an item file, in input order."""
-    for audio, key in zip(audios, keys, strict=True):
-        if key is None or not item_path(out, key).is_file():
-            continue
-        row = read_row(json.loads(item_path(out, key).read_text(encoding="utf-8")))
-        row.audio = audio  # the same audio may be listed twice under other names
-        yield row
 
 
 SUMMARY_COLUMNS = [
@@ -70,17 +59,22 @@ def summary_row(row: Row) -> dict[str, Any]:
     }
 
 
-def write_aggregates(out: Path, audios: list[str], keys: list[str | None]) -> None:
-    """Rebuild results.jsonl, summary.csv and index.html from the per-item files."""
-    rows = list(load_items(out, audios, keys))
-    atomic_write_text(
-        out / "results.jsonl",
-        "".join(json.dumps(row_dict(r), ensure_ascii=False) + "\n" for r in rows),
-    )
+def summary_line(row: Row) -> str:
+    """The row's line of summary.csv."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow(summary_row(r))
-    atomic_write_text(out / "summary.csv", buf.getvalue())
-    atomic_write_text(out / "index.html", render_index(rows))
+    csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n").writerow(summary_row(row))
+    return buf.getvalue()
+
+
+def summary_header() -> str:
+    buf = io.StringIO()
+    csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n").writeheader()
+    return buf.getvalue()
+
+
+def read_item(out: Path, key: str) -> Row | None:
+    """The row saved under ``key``, or None when there is none (or it cannot be read)."""
+    try:
+        return read_row(json.loads(item_path(out, key).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

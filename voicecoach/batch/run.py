@@ -1,40 +1,53 @@
-"""Batch scoring of prerecorded answers: resumable, crash-safe, parallel.
+"""Batch scoring of prerecorded answers: resumable, crash-safe, parallel, local or on a
+Dask cluster.
 
     from voicecoach.batch import read_manifest, run_batch
     summary = run_batch(read_manifest("answers.csv"), bank="ml-engineer", out="results/")
+    summary = run_batch(inputs, None, "results/", cluster="tcp://10.0.0.5:8786")
 
 Each finished input is written at once, atomically, to ``OUT/items/<key>.json``; the
-aggregate files (``results.jsonl``, ``summary.csv``, ``index.html``) are rebuilt from them
-atomically as the run goes and at its end, Ctrl-C included. An input's key hashes its audio
-bytes, the bank file, the question id and the decoding settings: a rerun skips inputs whose
-key already has a result, so interrupted runs resume where they stopped.
+aggregate files (``results.jsonl``, ``summary.csv``, ``index.html``) are kept in memory and
+written atomically as the run goes and at its end, Ctrl-C and SIGTERM included
+(:mod:`.aggregate`). An input's key (:mod:`.keys`) does not depend on where it is scored: a
+rerun, local or on a cluster, skips inputs whose key already has a result. One run at a time
+writes to a folder (:mod:`.lock`); runs one after the other add to it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import multiprocessing as mp
 import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from voicecoach.banks import Bank, find_question, load_bank, resolve_bank
+from voicecoach.banks import load_bank
+from voicecoach.batch.aggregate import Aggregates, Listed
 from voicecoach.batch.inputs import BatchInput
-from voicecoach.batch.output import item_path, write_aggregates, write_item
+from voicecoach.batch.keys import (
+    BATCH_BEAM,
+    RESULT_VERSION,
+    bank_for,
+    item_key,
+    missing_key,
+    settings_key,
+)
+from voicecoach.batch.lock import OutLock
+from voicecoach.batch.output import write_item
+from voicecoach.batch.pool import Executor, LocalExecutor, default_workers
 from voicecoach.batch.rows import Failed, Row
+from voicecoach.batch.worker import Job, WorkerConfig, score_one
 from voicecoach.errors import UserError
-from voicecoach.storage import ensure_dir, file_sha256
+from voicecoach.storage import ensure_dir
 
-RESULT_VERSION = "1"  # bump when scoring changes make old results stale
-# Decoding for batch runs, chosen by bench/throughput.py (BENCHMARKS.md): beam 3 is the
-# fastest setting that leaves the samples' key points, red flags and filler counts unchanged.
-BATCH_BEAM = 3
+__all__ = [
+    "BATCH_BEAM",
+    "RESULT_VERSION",
+    "BatchSummary",
+    "default_workers",
+    "run_batch",
+    "score_one",
+]
 
 
 @dataclass
@@ -47,112 +60,10 @@ class BatchSummary:
     wall_s: float = 0.0
     out: Path | None = None
     errors: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- keys
-
-
-def settings_key(bank_path: Path, model: str | None, options: dict[str, Any]) -> str:
-    h = hashlib.sha256()
-    h.update(Path(bank_path).read_bytes())
-    h.update(
-        json.dumps(
-            {"model": model or "default", "options": options, "v": RESULT_VERSION}, sort_keys=True
-        ).encode()
-    )
-    return h.hexdigest()
-
-
-def item_key(inp: BatchInput, skey: str) -> str | None:
-    try:
-        digest = file_sha256(inp.path)
-    except OSError:
-        return None
-    company = f"|company={inp.company}" if inp.company else ""  # keys without one are unchanged
-    return hashlib.sha256(f"{digest}|{inp.question}{company}|{skey}".encode()).hexdigest()[:24]
-
-
-def bank_for(inp: BatchInput, bank: str | Path | None) -> Path:
-    """The bank file an input's question is looked up in: ``bank``, or the bundled bank
-    that has the question (the first bundled bank when none has it: an error row later)."""
-    if bank is not None:
-        return resolve_bank(bank)
-    try:
-        b, _ = find_question(inp.question)
-    except UserError:
-        return resolve_bank("ml-engineer")
-    assert b.path is not None
-    return b.path
-
-
-# ---------------------------------------------------------------- workers
-
-_worker_state: dict[str, Any] = {}
-
-
-def _init_worker(model: str | None, cpu_threads: int, options: dict[str, Any]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _worker_state.update(model=model, cpu_threads=cpu_threads, options=options, banks={})
-
-
-def _transcriber():
-    tr = _worker_state.get("transcriber")
-    if tr is None:
-        from voicecoach.asr.transcribe import DecodeOptions, Transcriber
-
-        tr = Transcriber(
-            _worker_state["model"],
-            cpu_threads=_worker_state["cpu_threads"],
-            options=DecodeOptions(**_worker_state["options"]),
-        )
-        _worker_state["transcriber"] = tr
-    return tr
-
-
-def _bank(path: Path) -> Bank:
-    banks = _worker_state.setdefault("banks", {})
-    if path not in banks:
-        banks[path] = load_bank(path)
-    return banks[path]
-
-
-def score_one(inp: BatchInput, bank: Bank) -> Row:
-    """Score one input; never raises for a bad input (returns a :class:`Failed` row)."""
-    from voicecoach.answer import score_audio
-    from voicecoach.scoring.score import Settings
-
-    if inp.question not in bank:
-        return Failed(
-            inp.audio, inp.question, f"unknown question id '{inp.question}' in bank '{bank.id}'"
-        )
-    if not inp.path.is_file():
-        return Failed(inp.audio, inp.question, f"{inp.audio}: no such file")
-    try:
-        r = score_audio(
-            bank.get(inp.question),
-            inp.path,
-            transcriber=_transcriber(),
-            settings=Settings(company=inp.company),
-        )
-    except UserError as e:
-        return Failed(inp.audio, inp.question, str(e))
-    except Exception as e:  # one bad file must not stop the batch; keep the reason
-        return Failed(inp.audio, inp.question, f"{type(e).__name__}: {e}")
-    r.audio = inp.audio
-    r.audio_path = str(inp.path.resolve())
-    return r
-
-
-def _work(job: tuple[int, BatchInput, Path]) -> tuple[int, Row]:
-    i, inp, bank_path = job
-    return i, score_one(inp, _bank(bank_path))
-
-
-# ---------------------------------------------------------------- the run
-
-
-def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+    keys: list[str] = field(default_factory=list)  # each input's item key (items/<key>.json)
+    workers: int = 0  # workers scoring (a cluster's may change during the run)
+    where: str = "this machine"
+    write_s: float = 0.0  # time spent writing the aggregate files
 
 
 def run_batch(
@@ -166,11 +77,17 @@ def run_batch(
     refresh_s: float = 1.0,
     company: str | None = None,
     history: bool = False,
+    judge: bool = True,
+    cluster: str | None = None,
+    cluster_audio: str = "auto",
 ) -> BatchSummary:
     """Score ``inputs``, writing results under ``out``. See the module docstring.
     ``bank`` None looks each question id up in the bundled banks. ``company`` applies to
     inputs that name none (a manifest's ``company`` column). ``history``: add the scored
-    answers to the progress history at the end."""
+    answers to the progress history at the end. ``cluster``: a Dask scheduler address (or
+    ``"local"``, or a scheduler file) to score on instead of this machine's processes;
+    ``cluster_audio``: ``"paths"`` when the workers see this machine's files at the same
+    paths, ``"bytes"`` to send the audio, ``"auto"`` to find out."""
     if not inputs:
         raise UserError(
             "nothing to score: give audio files or folders with --question, or a --manifest CSV"
@@ -180,58 +97,26 @@ def run_batch(
     bank_paths = [bank_for(inp, bank) for inp in inputs]
     for p in set(bank_paths):
         load_bank(p)  # fail early on a broken bank
-    out_dir = ensure_dir(out)
-    ensure_dir(out_dir / "items")
-    workers = workers or default_workers()
-    threads = max(1, (os.cpu_count() or 1) // workers)
     from voicecoach.asr.transcribe import DecodeOptions  # light: faster_whisper is lazy
 
     opts = asdict(DecodeOptions(beam_size=BATCH_BEAM))
-    skeys = {p: settings_key(p, model, opts) for p in set(bank_paths)}
-    keys = [item_key(inp, skeys[p]) for inp, p in zip(inputs, bank_paths, strict=True)]
-    audios = [inp.audio for inp in inputs]
-    summary = BatchSummary(total=len(inputs), out=out_dir)
-    todo: list[tuple[int, BatchInput, Path]] = []
-    for i, (inp, key) in enumerate(zip(inputs, keys, strict=True)):
-        done = key is not None and item_path(out_dir, key).is_file()
-        if done and not force:
-            assert key is not None
-            prev = json.loads(item_path(out_dir, key).read_text(encoding="utf-8"))
-            if prev.get("error") is None:
-                summary.skipped += 1
-                continue
-        todo.append((i, inp, bank_paths[i]))
-    # Longest first: the last files to finish are short, so no core idles at the end.
-    todo.sort(key=lambda job: -_size(job[1].path))
-    t0 = time.perf_counter()
-    last_refresh = 0.0
+    config = WorkerConfig(model, opts, judge)
+    skeys = {p: settings_key(p, model, {**opts, "judge": judge}) for p in set(bank_paths)}
+    keys = [
+        item_key(inp, skeys[p]) or missing_key(inp)
+        for inp, p in zip(inputs, bank_paths, strict=True)
+    ]
+    summary = BatchSummary(total=len(inputs), keys=keys)
+    executor = _executor(config, workers, cluster, cluster_audio)
+    from voicecoach.practice.setup import interrupt_on_term
 
-    def record(i: int, row: Row) -> None:
-        nonlocal last_refresh
-        key = keys[i]
-        if key is None:  # missing file: remember the error under a name-based key
-            key = keys[i] = "missing-" + hashlib.sha256(inputs[i].audio.encode()).hexdigest()[:16]
-        write_item(out_dir, key, row)
-        if isinstance(row, Failed):
-            summary.failed += 1
-            summary.errors.append(f"{inputs[i].audio}: {row.error}")
-        else:
-            summary.done += 1
-            summary.audio_s += row.delivery.duration_s or 0.0
-        summary.wall_s = time.perf_counter() - t0
-        now = time.monotonic()
-        if now - last_refresh >= refresh_s:
-            write_aggregates(out_dir, audios, keys)
-            last_refresh = now
-        if on_progress:
-            on_progress(summary, row)
-
-    try:
-        for i, row in _execute(todo, model, workers, threads, opts):
-            record(i, row)
-    finally:
-        write_aggregates(out_dir, audios, keys)
-        summary.wall_s = time.perf_counter() - t0
+    with interrupt_on_term(), executor:  # SIGTERM stops the workers as Ctrl-C does
+        out_dir = ensure_dir(out)
+        ensure_dir(out_dir / "items")
+        summary.out, summary.where = out_dir, executor.where
+        with OutLock(out_dir):
+            jobs = [Job(i, inp, bank_paths[i]) for i, inp in enumerate(inputs)]
+            _run(jobs, keys, out_dir, executor, summary, force, on_progress, refresh_s)
     if history:
         from voicecoach.history.record import import_quietly
 
@@ -239,38 +124,78 @@ def run_batch(
     return summary
 
 
-def _execute(
-    todo: list[tuple[int, BatchInput, Path]],
-    model: str | None,
-    workers: int,
-    threads: int,
-    opts: dict[str, Any],
-) -> Iterator[tuple[int, Row]]:
-    if not todo:
-        return
-    if workers == 1 or len(todo) == 1:
-        _init_worker(model, threads * workers, opts)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        for job in todo:
-            yield _work(job)
-        return
-    # fork is faster to start (no re-import); with other threads running (a progress bar)
-    # spawn is the safe choice.
-    ctx = mp.get_context("fork" if threading.active_count() == 1 else "spawn")
-    pool = ctx.Pool(
-        min(workers, len(todo)),
-        initializer=_init_worker,
-        initargs=(model, threads, opts),
-        maxtasksperchild=200,
-    )
+def _executor(
+    config: WorkerConfig, workers: int | None, cluster: str | None, cluster_audio: str
+) -> Executor:
+    if cluster:
+        try:
+            from voicecoach.batch.cluster import DaskExecutor  # the only path that imports Dask
+        except ImportError as e:
+            raise UserError(
+                f"--cluster needs Dask distributed ({e}): pip install 'voicecoach[cluster]'"
+            ) from None
+        return DaskExecutor(cluster, config, workers, cluster_audio)
+    return LocalExecutor(config, workers or default_workers())
+
+
+def _run(
+    every: list[Job],
+    keys: list[str],
+    out_dir: Path,
+    executor: Executor,
+    summary: BatchSummary,
+    force: bool,
+    on_progress: Callable[[BatchSummary, Row | None], None] | None,
+    refresh_s: float,
+) -> None:
+    inputs = [job.input for job in every]
+    listed = [
+        Listed(inp.audio, str(inp.path.resolve()), inp.question, inp.company, key)
+        for inp, key in zip(inputs, keys, strict=True)
+    ]
+    agg = Aggregates.open(out_dir, listed, refresh_s)
+    by_key: dict[str, list[int]] = {}  # inputs with the same bytes and question: scored once
+    for i, key in enumerate(keys):
+        by_key.setdefault(key, []).append(i)
+    jobs = []
+    for key, idx in by_key.items():
+        if key in agg.scored_keys and not force:
+            summary.skipped += len(idx)
+        else:
+            jobs.append(every[idx[0]])
+    # Longest first: the last files to finish are short, so no core idles at the end.
+    jobs.sort(key=lambda job: -_size(job.input.path))
+    t0 = time.perf_counter()
+    summary.workers = executor.workers
+    if on_progress:
+        on_progress(summary, None)
+
+    def record(i: int, row: Row) -> None:
+        key = keys[i]
+        write_item(out_dir, key, row)
+        agg.update(key, row)
+        for j in by_key[key]:
+            if isinstance(row, Failed):
+                summary.failed += 1
+                summary.errors.append(f"{inputs[j].audio}: {row.error}")
+            else:
+                summary.done += 1
+        if not isinstance(row, Failed):
+            summary.audio_s += row.delivery.duration_s or 0.0
+        summary.wall_s = time.perf_counter() - t0
+        summary.workers = executor.workers
+        agg.maybe_write()
+        if on_progress:
+            on_progress(summary, row)
+
     try:
-        yield from pool.imap_unordered(_work, todo)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+        if jobs:
+            for i, row in executor.run(jobs):
+                record(i, row)
     finally:
-        pool.join()
+        agg.write()
+        summary.wall_s = time.perf_counter() - t0
+        summary.write_s = agg.write_s
 
 
 def _size(path: Path) -> int:
