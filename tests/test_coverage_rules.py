@@ -9,12 +9,15 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.banks import find_question
-from voicecoach.scoring.score import score_answer
+from voicecoach.scoring.score import Settings, score_answer
 from voicecoach.scoring.textnorm import tokenize
 
 
 def covered(qid: str, text: str) -> set[str]:
-    return {p.id for p in score_answer(find_question(qid)[1], text).coverage.points if p.covered}
+    """The points the phrase rules credit (the judge is off: these cases test the rules; the
+    rules and the judge together are measured on the evaluation sets, bench/judge_quality.py)."""
+    q = find_question(qid)[1]
+    return {p.id for p in score_answer(q, text, Settings(judge=False)).coverage.points if p.covered}
 
 
 # ---------------------------------------------------------------- paraphrase families

@@ -175,6 +175,34 @@ def sentence_spans(nt: NormText) -> list[tuple[int, int]]:
     return spans
 
 
+# "about Northwind", "of Contoso Labs": a capitalised name after a preposition, as a
+# recogniser writes an employer's name
+_NAMED_AFTER = re.compile(r"\b(?:about|of|at|on|for|with)\s+(?:the\s+)?[A-Z][\w&.-]*")
+
+
+def names_another_company(statement: str, company: str | None) -> bool:
+    """True when a company is set and the statement names some other company, not it: not
+    knowing about a former employer or a different firm is not "not knowing the company".
+    The judge's ``unprepared_company`` flags obey this, as the patterns do by naming the
+    company."""
+    if not company or re.search(company_pattern(company), NormText(statement).norm):
+        return False
+    return _NAMED_AFTER.search(statement) is not None
+
+
+def answer_limits(nt: NormText, company: str | None = None) -> tuple[set[str], set[str]]:
+    """(once, cancelled) for one answer: the categories that flag an answer at most once, and
+    those its text rules out (a ``cancel_if`` match: a candidate who asks a question did not
+    have "no questions"). The judge obeys both, as the patterns do."""
+    once, cancelled = set(), set()
+    for cat in categories(company or None):
+        if cat.once:
+            once.add(cat.name)
+        if cat.cancel_if is not None and cat.cancel_if.search(nt.norm):
+            cancelled.add(cat.name)
+    return once, cancelled
+
+
 def find_red_flags(
     nt: NormText, kind: str | None = None, question: str | None = None, company: str | None = None
 ) -> list[FlagHit]:

@@ -46,8 +46,9 @@ class Evidence(_Record):
     char_end: int
     start: float | None = None
     end: float | None = None
-    matched: str = ""  # the rubric phrase that matched
-    method: str = "phrase"
+    matched: str = ""  # the rubric phrase that matched ("" when the judge decided)
+    method: str = "phrase"  # "phrase" (the rules) | "judge"
+    probability: float | None = None  # the judge's, that these words make the point
 
 
 @dataclass
@@ -102,6 +103,12 @@ class Coverage:
     @property
     def total(self) -> int:
         return len(self.points)
+
+    @property
+    def shown(self) -> str:
+        """How every view shows coverage: "4/5 (89% by weight)": points made out of all, and
+        the weighted share that goes into the score."""
+        return f"{self.fraction} ({round(100 * self.score)}% by weight)"
 
     @property
     def fraction(self) -> str:
@@ -168,6 +175,8 @@ class RedFlag(_Record):
     end: float | None = None
     char_start: int | None = None
     char_end: int | None = None
+    method: str = "phrase"  # "phrase" (a rule pattern) | "judge"
+    probability: float | None = None  # the judge's, for this category here
 
 
 @dataclass

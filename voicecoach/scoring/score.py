@@ -19,17 +19,12 @@ from dataclasses import dataclass
 
 from voicecoach.banks import Question
 from voicecoach.scoring import weights
-from voicecoach.scoring.coverage import Hit, match_points, weighted_share
 from voicecoach.scoring.delivery import LONG_PAUSE_S, measure
 from voicecoach.scoring.fillers import find_fillers
-from voicecoach.scoring.redflags import find_red_flags
+from voicecoach.scoring.judged import decide
 from voicecoach.scoring.result import (
-    Coverage,
-    Evidence,
     FillerItem,
     Fillers,
-    PointResult,
-    RedFlag,
     Result,
     WordSpan,
 )
@@ -48,6 +43,8 @@ class Settings:
     # The employer the candidate is preparing for: "I don't know much about <company>" is
     # then flagged as not knowing the company (see redflags.categories).
     company: str | None = None
+    # Let the judge (voicecoach.judge) decide with the rules; False: the rules alone.
+    judge: bool = True
 
     def __post_init__(self) -> None:
         # a blank name is no name (frozen: set through object)
@@ -65,20 +62,9 @@ def score_answer(
         tr = Transcript.from_text(tr.text[:MAX_TEXT_CHARS])
         warnings.append(f"answer cut to its first {MAX_TEXT_CHARS} characters")
     nt = NormText(tr.text)
-    coverage = _coverage(question, nt, tr)
+    coverage, flags = decide(question, nt, tr, settings.company, settings.judge, warnings)
     delivery = measure(tr, nt, settings.long_pause_s)
     fillers = _fillers(nt, tr, settings, delivery.words)
-    flags = [
-        RedFlag(
-            h.category,
-            nt.source(h.i, h.j),
-            h.why,
-            h.instead,
-            *_times(nt, tr, h.i, h.j),
-            *nt.char_span(h.i, h.j),
-        )
-        for h in find_red_flags(nt, question.kind, question.text, settings.company)
-    ]
     comp = weights.components(coverage.score, fillers.per_100_words_raw, delivery, len(flags))
     result = Result(
         question_id=question.id,
@@ -106,36 +92,6 @@ def score_answer(
 def _times(nt: NormText, tr: Transcript, i: int, j: int) -> tuple[float | None, float | None]:
     a, b = nt.char_span(i, j)
     return tr.time_at(a, b)
-
-
-def _evidence(hit: Hit | None, tr: Transcript) -> Evidence | None:
-    if hit is None:
-        return None
-    s, e = tr.time_at(hit.char_start, hit.char_end)
-    return Evidence(
-        tr.text[hit.char_start : hit.char_end],
-        hit.char_start,
-        hit.char_end,
-        s,
-        e,
-        hit.matched,
-        "phrase",
-    )
-
-
-def _coverage(question: Question, nt: NormText, tr: Transcript) -> Coverage:
-    points = [
-        PointResult(
-            m.point.id,
-            m.point.label,
-            m.point.weight,
-            m.hit is not None,
-            _evidence(m.hit, tr),
-            negated=_evidence(m.negated, tr),
-        )
-        for m in match_points(question, nt)
-    ]
-    return Coverage(weighted_share([(p.weight, p.covered) for p in points]), points)
 
 
 @dataclass(frozen=True)

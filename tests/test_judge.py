@@ -1,0 +1,141 @@
+"""The learned judge (voicecoach/judge): shipped weights, decisions with evidence, the rules
+beside it, label-only banks, and light commands that never load it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voicecoach.banks import find_question, load_bank
+from voicecoach.judge.model import MODEL_DIR
+from voicecoach.scoring.score import Settings, score_answer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def covered(qid: str, text: str, judge: bool = True) -> dict[str, str]:
+    r = score_answer(find_question(qid)[1], text, Settings(judge=judge))
+    return {p.id: p.evidence.method for p in r.coverage.covered if p.evidence}
+
+
+def flags(qid: str, text: str) -> list[str]:
+    return [h.category for h in score_answer(find_question(qid)[1], text).red_flags]
+
+
+def test_shipped_weights_match_the_model_card_and_judge_json() -> None:
+    card = (MODEL_DIR / "MODEL_CARD.md").read_text()
+    cfg = json.loads((MODEL_DIR / "judge.json").read_text())
+    for name in ("model.bin", "heads.npz"):
+        digest = hashlib.sha256((MODEL_DIR / name).read_bytes()).hexdigest()
+        assert digest == cfg["sha256"][name], name
+        assert f"{name} sha256 `{digest}`" in card, name
+    assert (MODEL_DIR / "model.bin").stat().st_size < 40 * 2**20
+
+
+@pytest.mark.slow
+def test_shipped_weights_reproduce_the_dev_split_figures() -> None:
+    """The model card's dev-split figures, recomputed with the shipped model and thresholds
+    (training/calibrate.py: the product's own decision code)."""
+    sys.path.insert(0, str(ROOT / "training"))
+    try:
+        from calibrate import collect, flag_figures, point_figures
+        from dataset import load
+
+        from voicecoach.judge.decide import Thresholds
+        from voicecoach.judge.model import JudgeModel
+    finally:
+        sys.path.pop(0)
+    cfg = json.loads((MODEL_DIR / "judge.json").read_text())
+    t = Thresholds.from_config(cfg["thresholds"])
+    _, dev = load(seed=cfg.get("seed", 20261201))
+    points, windows = collect(JudgeModel(MODEL_DIR), dev, t)
+    want = cfg["dev_figures"]
+    assert point_figures(points, t) == want["points_judge_and_rules"]
+    assert flag_figures(windows, t)["all"] == want["flags_judge_and_rules"]["all"]
+
+
+def test_evidence_says_what_made_each_decision() -> None:
+    from jsonschema import validate
+
+    q = find_question("bias-variance")[1]
+    r = score_answer(
+        q,
+        "Um, high bias means the model is too simple and underfits. A model "
+        "with too much freedom ends up learning the accidents of its sample.",
+    )
+    d = r.to_dict()
+    schema = json.loads((ROOT / "voicecoach/data/result.schema.json").read_text())
+    validate(d, schema)
+    points = {p["id"]: p["evidence"] for p in d["coverage"]["points"] if p["covered"]}
+    assert points["high-bias"]["method"] == "phrase" and points["high-bias"]["probability"]
+    for ev in points.values():
+        assert 0.0 <= ev["probability"] <= 1.0
+        assert d["transcript"][ev["char_start"] : ev["char_end"]] == ev["text"]
+
+
+def test_rules_alone_on_request() -> None:
+    text = "So high bias means the model is too simple and underfits."
+    assert set(covered("bias-variance", text, judge=False).values()) == {"phrase"}
+
+
+def test_label_only_banks_are_scored_by_the_judge() -> None:
+    """Three bundled banks have labels only: their model answers make their own points."""
+    problems = []
+    for bid in ("data-scientist", "backend-engineer", "product-manager"):
+        bank = load_bank(bid)
+        assert all(not p.phrases for q in bank.questions for p in q.points)
+        for q in bank.questions:
+            r = score_answer(q, q.model_answer)
+            missed = [p.id for p in r.coverage.missed]
+            if len(missed) > (1 if len(q.points) >= 4 else 0):
+                problems.append(f"{bid}/{q.id}: {missed}")
+            assert all(p.evidence and p.evidence.method == "judge" for p in r.coverage.covered)
+    assert len(problems) <= 2, problems
+
+
+def test_repeating_the_question_makes_no_point_by_the_judge() -> None:
+    from voicecoach.banks import all_banks
+
+    problems = [
+        f"{b.id}/{q.id}: {[p.id for p in score_answer(q, q.text).coverage.covered]}"
+        for b in all_banks()
+        for q in b.questions
+        if score_answer(q, q.text).coverage.covered
+    ]
+    assert len(problems) <= 2, problems
+
+
+def test_no_questions_is_only_raised_on_closing_questions() -> None:
+    assert "no_questions" not in flags("k-means", "No, I think that covers it, thanks.")
+    assert "no_questions" in flags("questions-for-us", "No, I think you covered everything.")
+
+
+def test_commands_that_do_not_score_never_load_the_judge(tmp_path) -> None:
+    for args in (
+        ["questions", "list"],
+        ["questions", "show", "k-means"],
+        ["history"],
+        ["review", str(tmp_path)],
+        ["report", str(tmp_path)],
+    ):
+        code = (
+            "import sys, runpy\n"
+            f"sys.argv = ['voicecoach', *{args!r}]\n"
+            "try:\n    runpy.run_module('voicecoach', run_name='__main__')\n"
+            "except SystemExit: pass\n"
+            "sys.stderr.write('LOADED=' + str('ctranslate2' in sys.modules))\n"
+        )
+        p = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"VOICECOACH_HOME": str(tmp_path), "PATH": "/usr/bin"},
+        )
+        assert re.search(r"LOADED=False$", p.stderr.strip()), (args, p.stderr)

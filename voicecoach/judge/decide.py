@@ -1,0 +1,103 @@
+"""How the judge and the rules decide together, given the judge's readings of an answer.
+
+Key points. A phrase hit (the rules) keeps its exact evidence unless the judge reads its
+window as clearly not making the point (probability below ``overrule``: a negated, reported or
+echoed mention). Otherwise the judge reads, closely, the ``candidates`` windows whose
+embeddings are nearest the point's label (plus any window with a phrase hit) and credits the
+point when one of them reaches ``cover``.
+
+Red flags. A rule hit stands unless the judge gives its category less than ``flag_overrule``
+in that window. The judge adds a flag where a window's most likely category reaches that
+category's threshold; ``no_questions`` is only ever raised on closing questions.
+
+The thresholds come from the model's ``judge.json``, calibrated on the dev split of the
+training data (``training/train.py``), never on an evaluation set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from voicecoach.judge.labels import CATEGORIES
+from voicecoach.judge.model import JudgeModel, Reading
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    cover: float = 0.5
+    overrule: float = 0.1
+    candidates: int = 3
+    flag: tuple[float, ...] = (1.0,) + (0.5,) * (len(CATEGORIES) - 1)
+    flag_overrule: float = 0.05
+
+    @classmethod
+    def from_config(cls, d: dict[str, Any]) -> Thresholds:
+        flag = d.get("flag", {})
+        return cls(
+            cover=float(d.get("cover", 0.5)),
+            overrule=float(d.get("overrule", 0.1)),
+            candidates=int(d.get("candidates", 3)),
+            flag=(1.0,) + tuple(float(flag.get(c, 0.5)) for c in CATEGORIES[1:]),
+            flag_overrule=float(d.get("flag_overrule", 0.05)),
+        )
+
+
+@dataclass(frozen=True)
+class PointReading:
+    best: int | None  # the window most likely to make the point
+    p_best: float
+    p_hint: float | None  # the probability of the phrase-hit window, when there is one
+
+
+def read_points(
+    model: JudgeModel,
+    labels: list[str],
+    windows: list[str],
+    reading: Reading,
+    hints: list[int | None],
+    candidates: int,
+) -> list[PointReading]:
+    """For each label: its nearest windows (and its phrase-hit window) read closely."""
+    if not windows or not labels:
+        return [PointReading(None, 0.0, None) for _ in labels]
+    sims = model.embed_labels(labels) @ reading.embeddings.T  # (points, windows)
+    picks: list[list[int]] = []
+    for i, hint in enumerate(hints):
+        near = [int(j) for j in np.argsort(-sims[i])[:candidates]]
+        if hint is not None and hint not in near:
+            near.append(hint)
+        picks.append(near)
+    pairs = [(labels[i], windows[j]) for i, js in enumerate(picks) for j in js]
+    probs = model.cover(pairs)
+    out, k = [], 0
+    for i, js in enumerate(picks):
+        ps = probs[k : k + len(js)]
+        k += len(js)
+        b = int(np.argmax(ps))
+        hint = hints[i]
+        p_hint = float(ps[js.index(hint)]) if hint is not None else None
+        out.append(PointReading(js[b], float(ps[b]), p_hint))
+    return out
+
+
+def point_made(r: PointReading, has_hint: bool, t: Thresholds) -> tuple[bool, str]:
+    """(made?, "phrase" | "judge"): the method says which evidence stands."""
+    if has_hint and (r.p_hint is None or r.p_hint >= t.overrule):
+        return True, "phrase"
+    return r.p_best >= t.cover, "judge"
+
+
+def window_flag(probs: np.ndarray, kind: str, t: Thresholds) -> int:
+    """The red-flag category the judge raises in one window (0: none)."""
+    p = probs.copy()
+    if kind != "closing":
+        p[CATEGORIES.index("no_questions")] = 0.0
+    c = int(np.argmax(p[1:])) + 1
+    return c if p[c] >= t.flag[c] else 0
+
+
+def rule_flag_stands(probs: np.ndarray, category: str, t: Thresholds) -> bool:
+    return bool(probs[CATEGORIES.index(category)] >= t.flag_overrule)
