@@ -11,14 +11,14 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 FAST := not audio and not browser and not slow
 
-.PHONY: demo check test lint clean system-deps system-deps-test
+.PHONY: demo check test lint train clean system-deps system-deps-test
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "voicecoach needs Python 3.11 or newer (python3.11+ not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev,voice]'
+	$(PIP) install -e '.[dev,voice,cluster]'
 	@touch $@
 
 system-deps:
@@ -40,6 +40,16 @@ check: lint
 
 test: system-deps-test $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+# Rebuild the judge's shipped weights from training/data (about 50 minutes on 2 cores), then
+# its figures and model card. Installs the train extra (PyTorch and transformers) first.
+train: $(VENV)/.installed
+	$(PIP) install -e '.[dev,voice,train]'
+	cd training && ../$(BIN)/python train.py
+	$(BIN)/python bench/judge_quality.py --json training/.cache/quality.json
+	$(BIN)/python bench/judge_speed.py --json training/.cache/speed.json
+	$(BIN)/python training/card.py voicecoach/judge/model training/.cache/quality.json \
+		training/.cache/speed.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -1,15 +1,20 @@
-"""Benchmark: `voicecoach practice` time to feedback and time to the first spoken question.
+"""Benchmark: `voicecoach practice` time to feedback, and time to the first spoken question.
 
-1. Feedback latency. A ~90 s spoken answer (piper voice) is played in real time into a
-   private PulseAudio null sink that `voicecoach practice` records from (voicecoach.sound.virtual).
-   The session file records `timing.feedback_latency_s` (recording stopped -> feedback ready)
-   for each answer. Baseline, same run: transcribing the same 90 s file in one go after the
-   fact (what the answer would cost without live transcription).
+1. Feedback latency, through the real-time PulseAudio microphone (voicecoach.sound.virtual):
+   each answer is played in real time into a private null sink that `voicecoach practice`
+   records from; auto-stop ends the recording 2 s after the last word, and the session
+   records `timing.feedback_latency_s` (recording stopped -> scored feedback ready, the
+   judge included). Three answers (piper voice, texts: the bank's model answers):
+   (a) fluent 30 s, no pause over 0.3 s; (b) fluent 90 s, five answers joined with 0.2 s
+   gaps, no pause over 0.3 s; (c) 120 s with its natural pauses (0.8 s between answers).
+   Each idle, then again with one CPU-busy process beside it (started here). Baseline, same
+   run: transcribing the whole answer after it ends. Accuracy: the live transcript's WER
+   against the text, beside the whole answer decoded at once.
 2. Start-up. `voicecoach practice` with espeak-ng speaking into a virtual ALSA playback device
    that writes to a file; the time from launch to the first bytes of question audio is
    measured from outside. Baseline, same run: a bare `python -c pass`.
 
-    .venv/bin/python bench/practice_latency.py [--runs 3]
+    flock /tmp/vc-cpu.lock .venv/bin/python bench/practice_latency.py [--runs 3] [--cases a,b,c]
 """
 
 from __future__ import annotations
@@ -35,18 +40,51 @@ ROOT = Path(__file__).resolve().parent.parent
 VC = [sys.executable, "-m", "voicecoach"]
 
 
-def long_answer(seconds: float = 90.0) -> np.ndarray:
+def _squeeze(x: np.ndarray, longest: float = 0.25, to: float = 0.15) -> np.ndarray:
+    """Shorten every pause longer than ``longest`` seconds to ``to`` seconds."""
+    from voicecoach.asr.vad import FRAME_S, frame_db
+
+    db = frame_db(x)
+    quiet = db < np.percentile(db, 95) - 35
+    fr = int(FRAME_S * 16000)
+    out, i = [], 0
+    while i < len(quiet):
+        j = i
+        while j < len(quiet) and quiet[j] == quiet[i]:
+            j += 1
+        keep = j - i
+        if quiet[i] and (j - i) * FRAME_S > longest:
+            keep = int(to / FRAME_S)
+        out.append(x[i * fr : (i + keep) * fr])
+        i = j
+    return np.concatenate(out)
+
+
+def answer(case: str) -> tuple[np.ndarray, str]:
+    """The audio and text of case a (fluent 30 s), b (fluent 90 s) or c (120 s, pauses)."""
     from voicecoach.banks import load_bank
 
-    b = load_bank("ml-engineer")
-    parts, total = [], 0.0
-    for q in b.questions:
-        x = render_piper_16k(q.model_answer)
-        parts += [x, np.zeros(int(0.6 * 16000), np.float32)]
-        total += len(x) / 16000 + 0.6
-        if total >= seconds:
+    target, fluent, gap = {"a": (30, True, 0.2), "b": (90, True, 0.2), "c": (120, False, 0.8)}[case]
+    parts, texts, total = [], [], 0.0
+    for q in load_bank("ml-engineer").questions:
+        sentences = [t.strip() + "." for t in q.model_answer.split(".") if t.strip()]
+        for text in sentences:
+            x = render_piper_16k(text)
+            x = _squeeze(x) if fluent else x
+            if parts and total + len(x) / 16000 > target + 3:
+                break
+            parts += [x, np.zeros(int((0.12 if fluent else 0.3) * 16000), np.float32)]
+            texts.append(text)
+            total += len(x) / 16000
+        parts[-1] = np.zeros(int(gap * 16000), np.float32)
+        if total >= target - 3:
             break
-    return np.concatenate(parts)
+    return np.concatenate(parts[:-1]), " ".join(texts)
+
+
+def busy() -> subprocess.Popen:
+    """One CPU-busy process beside the practice run."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
 
 
 def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
@@ -96,6 +134,7 @@ def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
                 | {
                     "words": a["result"]["delivery"]["words"],
                     "pieces": len(a["result"]["asr"]["pieces"]),
+                    "transcript": a["result"]["transcript"],
                 }
             )
     finally:
@@ -103,17 +142,20 @@ def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
     return out
 
 
-def offline_baseline(wav: Path) -> float:
+def offline_baseline(wav: Path) -> tuple[float, str]:
+    """Seconds to transcribe the whole answer after it ends, and that transcript."""
     code = (
-        "import time,sys\nfrom voicecoach.asr.transcribe import get_transcriber\n"
-        "t=get_transcriber(); t.transcribe(sys.argv[1][:0] or __import__('numpy').zeros(16000,"
-        "'float32'))\nt0=time.perf_counter(); t.transcribe(sys.argv[1], context="
-        "'Explain the bias-variance tradeoff.')\nprint(time.perf_counter()-t0)"
+        "import time,sys,json\nfrom voicecoach.asr.transcribe import get_transcriber\n"
+        "t=get_transcriber(); t.transcribe(__import__('numpy').zeros(16000,'float32'))\n"
+        "t0=time.perf_counter(); r=t.transcribe(sys.argv[1], context="
+        "'Explain the bias-variance tradeoff.')\n"
+        "print(json.dumps([time.perf_counter()-t0, r.text]))"
     )
     p = subprocess.run(
         [sys.executable, "-c", code, str(wav)], capture_output=True, text=True, check=True
     )
-    return float(p.stdout.strip().splitlines()[-1])
+    seconds, transcript = json.loads(p.stdout.strip().splitlines()[-1])
+    return seconds, transcript
 
 
 def first_question(tmp: Path, runs: int) -> list[float]:
@@ -163,30 +205,62 @@ def bare_python(n: int = 10) -> float:
     return statistics.median(ts)
 
 
+def _p95(xs: list[float]) -> float:
+    return float(np.percentile(xs, 95)) if xs else float("nan")
+
+
 def main() -> None:
+    import jiwer
+    from textnorm import normalize
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cases", default="a,b,c")
     ap.add_argument("--startup-only", action="store_true")
     a = ap.parse_args()
+    names = {"a": "fluent 30 s", "b": "fluent 90 s", "c": "120 s with pauses"}
+    summary = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        speech = long_answer()
-        wav = tmp / "answer90.wav"
-        sf.write(wav, np.concatenate([speech, np.zeros(16000 * 4, np.float32)]), 16000)
-        print(f"answer: {len(speech) / 16000:.1f} s of speech")
-        lat = feedback_latency(tmp, wav, a.runs) if not a.startup_only else []
-        for r in lat:
-            print(
-                f"  recorded {r['recorded_s']:.1f} s, {r['words']} words in {r['pieces']} "
-                f"live pieces: feedback {r['feedback_latency_s']:.3f} s after the stop "
-                f"(auto-stop fired 2 s after the last word)"
-            )
-        base = offline_baseline(wav) if lat else float("nan")
-        med = statistics.median(r["feedback_latency_s"] for r in lat) if lat else float("nan")
-        print(
-            f"feedback latency median {med:.3f} s; baseline (transcribe the whole answer "
-            f"after it ends) {base:.2f} s; ratio {base / med:.1f}x"
-        )
+        for case in [] if a.startup_only else a.cases.split(","):
+            speech, text = answer(case)
+            wav = tmp / f"answer-{case}.wav"
+            sf.write(wav, np.concatenate([speech, np.zeros(16000 * 4, np.float32)]), 16000)
+            base = offline_baseline(wav)
+            for loaded in (False, True):
+                hog = busy() if loaded else None
+                work = tmp / f"{case}{int(loaded)}"
+                work.mkdir()
+                try:
+                    lat = feedback_latency(work, wav, a.runs)
+                finally:
+                    if hog is not None:
+                        hog.kill()
+                        hog.wait()
+                ref = normalize(text)
+                wers = [jiwer.wer(ref, normalize(r["transcript"])) for r in lat]
+                xs = [r["feedback_latency_s"] for r in lat]
+                row = {
+                    "case": names[case],
+                    "speech_s": round(len(speech) / 16000, 1),
+                    "loaded": loaded,
+                    "median_s": round(statistics.median(xs), 3),
+                    "p95_s": round(_p95(xs), 3),
+                    "runs": xs,
+                    "pieces": [r["pieces"] for r in lat],
+                    "live_wer": round(statistics.median(wers), 4),
+                    "whole_wer": round(jiwer.wer(ref, normalize(base[1]) or "<empty>"), 4),
+                    "whole_s": round(base[0], 2),
+                }
+                summary.append(row)
+                print(
+                    f"{row['case']:18} ({row['speech_s']:.0f} s) "
+                    f"{'1 busy process' if loaded else 'idle':14} feedback median "
+                    f"{row['median_s']:.2f} s p95 {row['p95_s']:.2f} s (runs {xs}; pieces "
+                    f"{row['pieces']}); live WER {row['live_wer']:.2%} vs whole "
+                    f"{row['whole_wer']:.2%}; baseline (decode after the end) {base[0]:.2f} s",
+                    flush=True,
+                )
         fq = first_question(tmp, a.runs)
         bare = bare_python()
         fq_med = statistics.median(fq) if fq else float("nan")
@@ -194,10 +268,8 @@ def main() -> None:
             f"first question audio {fq_med:.2f} s after launch (runs: "
             f"{', '.join(f'{x:.2f}' for x in fq)}); bare python start {bare:.3f} s"
         )
-        print(
-            f"feedback_latency_s={med:.3f} offline_baseline_s={base:.2f} "
-            f"first_question_s={fq_med:.2f} cores={os.cpu_count()}"
-        )
+        out = {"feedback": summary, "first_question_s": fq_med, "cores": os.cpu_count()}
+        print(json.dumps(out))
 
 
 if __name__ == "__main__":

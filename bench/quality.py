@@ -16,7 +16,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from asr_quality import normalize  # one normaliser for every WER figure
+from textnorm import normalize  # one normaliser for every WER figure
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,12 @@
     scoring included, with its default workers.
 Both are printed as seconds of audio per second of wall time, with their ratio.
 
-    .venv/bin/python bench/throughput.py [--files samples/manifest.csv] [--workers N]
+    flock /tmp/vc-cpu.lock .venv/bin/python bench/throughput.py [--files samples/manifest.csv]
+                                                                [--short N] [--workers N]
+
+``--short N`` renders N answers of 5-15 s (the first sentences of the bundled model answers,
+piper voice, cached in /tmp/voicecoach-short-answers) and measures on those instead: short
+files are where a fixed cost per file shows.
 """
 
 from __future__ import annotations
@@ -86,12 +91,53 @@ def total_audio_s(files: list[Path]) -> float:
     return sum(probe(f).duration_s for f in files)
 
 
+def short_answers(n: int, folder: Path = Path("/tmp/voicecoach-short-answers")) -> Path:
+    """A manifest of ``n`` spoken answers of 5-15 s (rendered once, then reused)."""
+    import csv
+
+    import numpy as np
+    import soundfile as sf
+
+    from voicecoach.banks import bundled_banks, load_bank
+    from voicecoach.tts.engines import render_piper_16k
+
+    manifest = folder / f"manifest-{n}.csv"
+    if manifest.is_file():
+        return manifest
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    questions = [q for b in bundled_banks() for q in load_bank(b).questions]
+    k = 0
+    while len(rows) < n and k < 4 * len(questions):
+        q = questions[k % len(questions)]
+        sentences = [t.strip() + "." for t in q.model_answer.split(".") if t.strip()]
+        start = (k // len(questions)) % max(1, len(sentences))
+        k += 1
+        x = np.zeros(0, np.float32)
+        for text in sentences[start:]:
+            y = render_piper_16k(text)
+            if len(x) and (len(x) + len(y)) / 16000 > 15:
+                break
+            x = np.concatenate([x, y, np.zeros(4000, np.float32)])
+        if not 5 <= len(x) / 16000 <= 15:
+            continue
+        name = f"short-{len(rows):02d}.flac"
+        sf.write(folder / name, np.concatenate([np.zeros(8000, np.float32), x]), 16000)
+        rows.append({"audio": name, "question": q.id})
+    with open(manifest, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, ["audio", "question"])
+        w.writeheader()
+        w.writerows(rows)
+    return manifest
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", default=str(ROOT / "samples" / "manifest.csv"))
+    ap.add_argument("--short", type=int, default=0, help="N rendered answers of 5-15 s")
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
-    manifest = Path(a.files)
+    manifest = short_answers(a.short) if a.short else Path(a.files)
     files = audio_files(manifest)
     audio_s = total_audio_s(files)
     print(f"{len(files)} files, {audio_s / 60:.1f} min of audio")

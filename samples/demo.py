@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             name,
             r.question_id,
             f"[{score_band(r.overall)}]{r.overall}[/]",
-            r.coverage.fraction,
+            r.coverage.shown,
             str(r.fillers.count),
             flags or "-",
             f"{r.delivery.wpm:.0f}" if r.delivery.wpm else "",

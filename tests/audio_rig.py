@@ -50,3 +50,63 @@ def last_json(proc: subprocess.CompletedProcess) -> dict:
             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         )
     return json.loads(lines[-1])
+
+
+class Terminal:
+    """A command run on a pseudo-terminal, as a user at a real terminal runs it: keys go in
+    with :meth:`press`, everything it prints collects in :attr:`screen`.
+
+        with Terminal([...], env) as t:
+            t.wait_for(b"Recording")
+            t.press(b"q")
+            assert t.proc.wait(60) == 0
+    """
+
+    def __init__(self, cmd: list[str], env: dict[str, str]) -> None:
+        import pty
+        import threading
+
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+            env=env | {"COLUMNS": "100", "LINES": "40", "TERM": "xterm"},
+        )
+        os.close(slave)
+        self.screen = bytearray()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.screen.extend(data)
+
+    def text(self, last: int = 1500) -> str:
+        return self.screen.decode(errors="replace")[-last:]
+
+    def press(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def wait_for(self, what: bytes, timeout: float = 90) -> None:
+        import time
+
+        end = time.time() + timeout
+        while time.time() < end and what not in self.screen:
+            time.sleep(0.1)
+        assert what in self.screen, self.text()
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        os.close(self.master)

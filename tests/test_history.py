@@ -124,7 +124,7 @@ def test_locked_database_is_a_clear_message_and_quiet_wrapper_warns(home, monkey
     other = sqlite3.connect(str(db_path()), isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(HistoryLocked, match="is locked by another voicecoach process"):
+        with pytest.raises(HistoryLocked, match="is locked"):
             record_answer(r, "score", "second", "2026-11-01")
         assert record_results_quietly([Entry(r, "score", "third", "2026-11-01")]) is False
         err = capsys.readouterr().err

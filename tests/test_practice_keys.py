@@ -5,11 +5,7 @@ virtual microphone (private PulseAudio null sink; see tests/audio_rig.py)."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -43,63 +39,27 @@ def test_keys_redo_stop_model_answer_quit(pulse_rig, tmp_path):
     lead = np.zeros(8000, np.float32)  # half a second before speaking
     sf.write(wav, np.concatenate([lead, audio_rig.render_piper_16k(TEXT)]), 16000)
     root = tmp_path / "sessions"
-    master, slave = pty.openpty()
-    env = pulse_rig.env() | {"COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voicecoach",
-            "practice",
-            "-q",
-            "cross-validation",
-            "--no-speak",
-            "-i",
-            "vpulse",
-            "--no-auto-stop",
-            "--sessions-dir",
-            str(root),
-        ],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        close_fds=True,
-    )
-    os.close(slave)
-    screen = bytearray()
-
-    def reader() -> None:
-        while True:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                return
-            if not data:
-                return
-            screen.extend(data)
-
-    threading.Thread(target=reader, daemon=True).start()
-    try:
-        _wait(lambda: len(_answers(root)) == 1)
-        time.sleep(1.0)
-        os.write(master, b"r")  # redo: the first take is discarded, recording restarts
-        _wait(lambda: b"Discarded" in screen)
-        _wait(lambda: len(_answers(root)) == 1 and _answers(root)[0]["status"] == "recording")
-        pulse_rig.play(wav).wait()
-        time.sleep(0.5)
-        os.write(master, b"\r")  # Enter: stop and score
-        _wait(lambda: b"model answer" in screen, 60)
-        os.write(master, b"m")
-        _wait(lambda: b"Model answer:" in screen)
-        os.write(master, b"q")
-        assert proc.wait(60) == 0, screen.decode(errors="replace")[-2000:]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+    cmd = [sys.executable, "-m", "voicecoach", "practice", "-q", "cross-validation"]
+    cmd += ["--no-speak", "-i", "vpulse", "--no-auto-stop", "--sessions-dir", str(root)]
+    with audio_rig.Terminal(cmd, pulse_rig.env()) as t:
+        try:
+            _wait(lambda: len(_answers(root)) == 1)
+            time.sleep(1.0)
+            t.press(b"r")  # redo: the first take is discarded, recording restarts
+            t.wait_for(b"Discarded", 30)
+            _wait(lambda: len(_answers(root)) == 1 and _answers(root)[0]["status"] == "recording")
+            pulse_rig.play(wav).wait()
+            time.sleep(0.5)
+            t.press(b"\r")  # Enter: stop and score
+            t.wait_for(b"model answer", 60)
+            t.press(b"m")
+            t.wait_for(b"Model answer:", 30)
+            t.press(b"q")
+            assert t.proc.wait(60) == 0, t.text(2000)
+        except AssertionError as e:  # say what the screen showed when a step timed out
+            raise AssertionError(f"{e}: {t.text()}") from None
     (a,) = _answers(root)
     assert a["status"] == "scored" and a["stop_reason"] == "stop"
     assert "class balance" in a["result"]["transcript"].lower()
     assert len(list(root.glob("*/*.flac"))) == 1  # the redone take was removed
-    assert b"Session summary" in screen
+    assert b"Session summary" in t.screen

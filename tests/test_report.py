@@ -76,7 +76,11 @@ def test_transcript_marks_match_the_json_spans():
 
 def test_overlapping_marks_are_split_and_still_exact():
     r = review_rig.typed_result()
-    ev = next(p["evidence"] for p in r["coverage"]["points"] if p["evidence"])
+    ev = next(
+        p["evidence"]
+        for p in r["coverage"]["points"]
+        if p["evidence"] and p["evidence"]["char_start"] >= 6
+    )
     # a red flag that starts before the evidence and ends inside it
     a, b = ev["char_start"] - 6, ev["char_start"] + 3
     assert a > 0
@@ -156,7 +160,10 @@ def test_markdown_report(tmp_path):
     assert md.startswith("# Session ")
     assert len(re.findall(r"^## \d+\. ", md, re.M)) == 6
     assert "**teamwork is overrated**" in md
-    assert "*Um*" in md and "==stratified==" in md
+    assert "*Um*" in md and "==My role==" in md
+    # "I would use stratified k-fold" names the method without saying what it does: the
+    # judge gives the stratified point no credit (a bare mention, marking rule 3)
+    assert "==stratified==" not in md
     assert "\\<script\\>" in md and "<script>" not in md
     assert "**Missed key points:**" in md
     assert "| Score | Key points | Fillers |" in md

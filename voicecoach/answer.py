@@ -71,6 +71,14 @@ def score_text(
     return result
 
 
+def prime(question: Question, partial: str, settings: Settings | None = None) -> None:
+    """Let the judge read the finished part of an answer while it is still being spoken
+    (practice): its readings are cached, so scoring the whole answer at the end reads only
+    what is new."""
+    if partial.strip() and (settings is None or settings.judge):
+        score_answer(question, partial, settings)
+
+
 def score_audio(
     question: Question,
     source: str | os.PathLike | np.ndarray,
@@ -82,6 +90,10 @@ def score_audio(
 ) -> Result:
     """Transcribe and score one recorded answer; ``result.asr`` holds the model, decoding
     fallbacks and timings, ``result.audio`` the file as given."""
+    if isinstance(source, str | os.PathLike):
+        from voicecoach.asr.audio import check_audio_file
+
+        check_audio_file(source)  # before loading the model: a bad path fails at once
     t0 = time.perf_counter()
     company = settings.company if settings else None
     tr = transcribe_for(question, source, transcriber, model, allow_download, company)
@@ -92,6 +104,7 @@ def score_audio(
     timings.update(transcribe_s=round(t1 - t0, 3), score_s=round(time.perf_counter() - t1, 4))
     info["timings"] = timings
     result.asr = info
+    result.warnings += [w for w in info.get("warnings", []) if w not in result.warnings]
     if isinstance(source, str | os.PathLike):
         result.audio = str(source)
     _store(result, history, audio=source if isinstance(source, str | os.PathLike) else None)

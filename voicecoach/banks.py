@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from voicecoach.errors import UserError
+
+T = TypeVar("T")
 
 KINDS = ("technical", "behavioral", "closing")
 RED_FLAG_CATEGORIES = (
@@ -71,11 +75,12 @@ class QuestionNotFound(UserError, KeyError):
 
 @dataclass(frozen=True)
 class Point:
-    """One key point of a good answer, with the phrases that make it."""
+    """One key point of a good answer: its label (what the judge reads) and, optionally, phrases
+    that make it word for word (what the rules match)."""
 
     id: str
     label: str
-    phrases: tuple[str, ...]
+    phrases: tuple[str, ...] = ()
     weight: float = 1.0
 
 
@@ -164,9 +169,15 @@ def _point(d: object, file: Path, qid: str, n: int) -> Point:
         raise BankError(file, f"points[{n}] must be a table", qid, "points")
     pid = _str(d, "id", file, qid)
     label = _str(d, "label", file, qid)
-    phrases = d.get("phrases")
-    if not isinstance(phrases, list) or not phrases:
-        raise BankError(file, f"point '{pid}' needs a non-empty list of phrases", qid, "phrases")
+    phrases = d.get("phrases", [])
+    if not isinstance(phrases, list) or ("phrases" in d and not phrases):
+        raise BankError(
+            file,
+            f"point '{pid}' needs a non-empty list of phrases, or no "
+            "phrases key at all (then the judge reads the label alone)",
+            qid,
+            "phrases",
+        )
     clean: list[str] = []
     for ph in phrases:
         if not isinstance(ph, str) or not ph.strip():
@@ -180,7 +191,19 @@ def _point(d: object, file: Path, qid: str, n: int) -> Point:
     return Point(id=pid, label=label, phrases=tuple(clean), weight=float(weight))
 
 
-def _question(d: object, file: Path, n: int) -> Question:
+def _collect(problems: list[BankError] | None, make: Callable[..., T], *args: object) -> T | None:
+    """``make(*args)``; a :class:`BankError` is raised, or with ``problems`` kept there (None
+    returned) so validation can go on and list every problem."""
+    try:
+        return make(*args)
+    except BankError as e:
+        if problems is None:
+            raise
+        problems.append(e)
+        return None
+
+
+def _question(d: object, file: Path, n: int, problems: list[BankError] | None = None) -> Question:
     if not isinstance(d, dict):
         raise BankError(file, f"questions[{n}] must be a table", None, "questions")
     qid = _str(d, "id", file, f"#{n + 1}")
@@ -193,13 +216,16 @@ def _question(d: object, file: Path, n: int) -> Question:
     raw_points = d.get("points", [])
     if not isinstance(raw_points, list):
         raise BankError(file, "must be an array of tables ([[questions.points]])", qid, "points")
-    points = tuple(_point(p, file, qid, i) for i, p in enumerate(raw_points))
+    parsed = [_collect(problems, _point, p, file, qid, i) for i, p in enumerate(raw_points)]
+    points = tuple(p for p in parsed if p is not None)
     seen: set[str] = set()
     for p in points:
         if p.id in seen:
-            raise BankError(file, f"duplicate point id '{p.id}'", qid, "points.id")
+            _collect(
+                problems, _raise, BankError(file, f"duplicate point id '{p.id}'", qid, "points.id")
+            )
         seen.add(p.id)
-    if kind != "closing" and not points:
+    if kind != "closing" and not raw_points:
         raise BankError(file, "needs at least one key point", qid, "points")
     watch = d.get("watch", [])
     if not isinstance(watch, list) or not all(isinstance(w, str) for w in watch):
@@ -224,17 +250,24 @@ def _question(d: object, file: Path, n: int) -> Question:
     )
 
 
-def parse_bank(data: dict, file: Path) -> Bank:
-    bid = _str(data, "id", file, None)
-    title = _str(data, "title", file, None)
+def _raise(e: BankError) -> None:
+    raise e
+
+
+def parse_bank(data: dict, file: Path, problems: list[BankError] | None = None) -> Bank:
+    """The bank in ``data``. Strict (the first problem raises) unless ``problems`` is given:
+    then every problem found is appended to it and the rest of the bank is still read."""
+    bid = _collect(problems, _str, data, "id", file, None) or ""
+    title = _collect(problems, _str, data, "title", file, None) or ""
     raw = data.get("questions")
     if not isinstance(raw, list) or not raw:
         raise BankError(file, "no questions (add [[questions]] tables)", None, "questions")
-    questions = [_question(q, file, i) for i, q in enumerate(raw)]
+    parsed = [_collect(problems, _question, q, file, i, problems) for i, q in enumerate(raw)]
+    questions = [q for q in parsed if q is not None]
     seen: set[str] = set()
     for q in questions:
         if q.id in seen:
-            raise BankError(file, "duplicate question id", q.id, "id")
+            _collect(problems, _raise, BankError(file, "duplicate question id", q.id, "id"))
         seen.add(q.id)
     return Bank(
         id=bid,
@@ -245,20 +278,34 @@ def parse_bank(data: dict, file: Path) -> Bank:
     )
 
 
-def load_bank(spec: str | Path) -> Bank:
-    """Load and validate a bank by id or path. Raises :class:`BankError`."""
-    path = resolve_bank(spec)
+def _read(path: Path) -> dict:
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise BankError(path, f"cannot read: {e.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise BankError(path, "not UTF-8 text; save the bank as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise BankError(path, f"invalid TOML: {e}") from None
-    return parse_bank(data, path)
+
+
+def validate_bank(spec: str | Path) -> tuple[Bank | None, list[BankError]]:
+    """Every problem of a bank (empty list: it loads), and the bank when it does."""
+    problems: list[BankError] = []
+    try:
+        path = resolve_bank(spec)
+        bank = parse_bank(_read(path), path, problems)
+    except BankError as e:
+        return None, [*problems, e]
+    return (None if problems else bank), problems
+
+
+def load_bank(spec: str | Path) -> Bank:
+    """Load and validate a bank by id or path. Raises :class:`BankError`."""
+    path = resolve_bank(spec)
+    return parse_bank(_read(path), path)
 
 
 def all_banks() -> list[Bank]:

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from datetime import UTC, datetime
 from importlib import resources
@@ -71,15 +72,48 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     return p
 
 
+def output_target(path: Path) -> Path:
+    """Where to write an output the user named: a symlink is written through (its target is
+    replaced); anything that exists and is not a regular file (a device such as /dev/null, a
+    FIFO, a socket) is refused with one line, never replaced."""
+    real = path.resolve() if path.is_symlink() else path
+    if real.exists() and not real.is_file():
+        kind = (
+            "a folder"
+            if real.is_dir()
+            else "a named pipe (FIFO)"
+            if stat.S_ISFIFO(real.stat().st_mode)
+            else "a device or special file"
+        )
+        raise UserError(
+            f"{path} is {kind}, not a regular file; choose another output path "
+            "(or '-' for standard output)"
+        )
+    return real
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a file written to ``path`` gets: the replaced file's, else 0666 less the
+    umask (as ``open`` would give), not mkstemp's private 0600."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
     partial one."""
     path = Path(path)
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -7,6 +7,7 @@ libraries are imported only inside the commands that need them.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -28,6 +29,27 @@ class VoicecoachGroup(click.Group):
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as e:
+            message = disk_error(e)
+            if message is None:
+                raise
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(2)
+
+
+def disk_error(e: OSError) -> str | None:
+    """One line for a full, read-only or forbidden disk (None for any other OSError: a bug)."""
+    where = f" ({e.filename})" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the disk is full{where}: free some space and run the command again "
+            "(results already written are kept)"
+        )
+    if e.errno == errno.EROFS:
+        return f"the disk is read-only{where}: choose a folder you can write to"
+    if e.errno == errno.EACCES:
+        return f"permission denied{where}: choose a folder you can write to"
+    return None
 
 
 def run() -> None:

@@ -13,12 +13,13 @@ from voicecoach.cli.options import (
     download_option,
     history_option,
     json_option,
+    judge_option,
     model_option,
     question_option,
 )
 
 
-@click.command("transcribe")
+@click.command("transcribe", short_help="Transcribe a recording on this machine.")
 @click.argument("audio", type=click.Path(dir_okay=True, path_type=str))
 @model_option
 @download_option
@@ -39,7 +40,7 @@ def transcribe_cmd(
     click.echo(tr.text if tr.text else "(no speech)")
 
 
-@click.command("score")
+@click.command("score", short_help="Transcribe and score a recorded answer.")
 @click.argument("audio", type=click.Path(dir_okay=True, path_type=str))
 @bank_option
 @question_option
@@ -47,6 +48,7 @@ def transcribe_cmd(
 @download_option
 @company_option
 @history_option(default=True)
+@judge_option
 @json_option
 def score_cmd(
     audio: str,
@@ -56,6 +58,7 @@ def score_cmd(
     allow_download: bool,
     company: str | None,
     history: bool,
+    judge: bool,
     as_json: bool,
 ) -> None:
     """Transcribe and score a recorded answer AUDIO to a question."""
@@ -68,7 +71,7 @@ def score_cmd(
         audio,
         model=model,
         allow_download=allow_download or None,
-        settings=Settings(company=company),
+        settings=Settings(company=company, judge=judge),
         history=history,
     )
     if as_json:

@@ -55,6 +55,16 @@ sessions_option = click.option(
 )
 
 
+judge_option = click.option(
+    "--judge/--no-judge",
+    "judge",
+    default=True,
+    show_default=True,
+    help="Let the learned judge decide key points and red flags with the phrase rules "
+    "(--no-judge: the rules alone, as a bank's phrases say).",
+)
+
+
 def history_option(default: bool) -> Callable[[F], F]:
     """--history/--no-history: add the scored answers to the progress history."""
     return click.option(

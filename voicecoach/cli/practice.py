@@ -11,6 +11,7 @@ from voicecoach.cli.options import (
     bank_option,
     company_option,
     history_option,
+    judge_option,
     model_option,
     sessions_option,
 )
@@ -18,7 +19,9 @@ from voicecoach.cli.options import (
 DEFAULT_BANK = "ml-engineer"
 
 
-@click.command("practice")
+@click.command(
+    "practice", short_help="Spoken rehearsal: hear a question, answer aloud, get feedback."
+)
 @bank_option
 @click.option(
     "--question",
@@ -73,6 +76,13 @@ DEFAULT_BANK = "ml-engineer"
 @model_option
 @company_option
 @history_option(default=True)
+@judge_option
+@click.option(
+    "--record-only",
+    is_flag=True,
+    help="Record the answers without transcribing or scoring them (for a slow machine); "
+    "score the session later with 'voicecoach batch SESSION_FOLDER'.",
+)
 def practice_cmd(
     bank: str | None,
     question_ids: tuple[str, ...],
@@ -93,12 +103,14 @@ def practice_cmd(
     model: str | None,
     company: str | None,
     history: bool,
+    judge: bool,
+    record_only: bool,
 ) -> None:
     """Spoken rehearsal: hear a question, answer out loud, get scored feedback.
 
     While recording: Enter stops, r redoes, s skips, q quits. After feedback: m shows the
     model answer, a tries again. Ctrl-C keeps everything recorded so far."""
-    from voicecoach.practice.loop import Practice, PracticeOptions, pick_questions
+    from voicecoach.practice import Practice, PracticeOptions, pick_questions
 
     if bank is None and question_ids:
         b, _ = find_question(question_ids[0])  # the bank of the first question
@@ -121,12 +133,14 @@ def practice_cmd(
         sessions_dir=sessions_dir,
         model=model,
         company=company,
+        judge=judge,
+        record_only=record_only,
     )
     questions = pick_questions(b, opts)
     Practice(b, opts, history=history).run(questions)
 
 
-@click.command("devices")
+@click.command("devices", short_help="List microphones and speakers.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def devices_cmd(as_json: bool) -> None:
     """List audio input and output devices (use with --input-device/--output-device)."""

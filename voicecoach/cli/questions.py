@@ -7,11 +7,12 @@ import sys
 
 import click
 
-from voicecoach.banks import KINDS, BankError, all_banks, find_question, load_bank
+from voicecoach.banks import KINDS, all_banks, find_question, load_bank, validate_bank
 from voicecoach.cli.options import bank_option
+from voicecoach.display import clean
 
 
-@click.group("questions")
+@click.group("questions", short_help="List, show and validate question banks.")
 def questions() -> None:
     """Browse and check question banks (TOML files; see questions/README.md)."""
 
@@ -41,9 +42,16 @@ def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
                 )
             )
         return
-    table = Table("bank", "id", "kind", "question", box=None)
+    from rich.text import Text
+
+    table = Table(box=None)
+    longest = max((len(q.id) for _, q in rows), default=2)
+    table.add_column("bank", no_wrap=True)
+    table.add_column("id", no_wrap=True, min_width=longest)  # ids are copied: never cut
+    table.add_column("kind", no_wrap=True)
+    table.add_column("question", ratio=1)
     for b, q in rows:
-        table.add_row(b.id, q.id, q.kind, q.text)
+        table.add_row(Text(clean(b.id)), Text(clean(q.id)), q.kind, Text(clean(q.text)))
     Console().print(table)
 
 
@@ -75,16 +83,17 @@ def show_cmd(question_id: str, bank: str | None, rubric: bool, answer: bool, as_
             d["model_answer"] = q.model_answer
         click.echo(json.dumps(d, indent=2))
         return
-    click.echo(f"{q.text}\n  id: {q.id}   bank: {b.id}   kind: {q.kind}")
+    click.echo(clean(f"{q.text}\n  id: {q.id}   bank: {b.id}   kind: {q.kind}"))
     if q.hint:
-        click.echo(f"  hint: {q.hint}")
+        click.echo(clean(f"  hint: {q.hint}"))
     if rubric:
         click.echo("  key points:")
         for p in q.points:
-            click.echo(f"    - {p.id}: {p.label}")
-            click.echo(f"        phrases: {', '.join(p.phrases)}")
+            click.echo(clean(f"    - {p.id}: {p.label}"))
+            if p.phrases:
+                click.echo(clean(f"        phrases: {', '.join(p.phrases)}"))
     if answer and q.model_answer:
-        click.echo(f"  model answer: {q.model_answer}")
+        click.echo(clean(f"  model answer: {q.model_answer}"))
 
 
 @questions.command("validate")
@@ -93,15 +102,17 @@ def validate_cmd(files: tuple[str, ...]) -> None:
     """Check bank files; print one line per problem. Exit 2 if any is broken."""
     bad = 0
     for f in files:
-        try:
-            b = load_bank(f)
-        except BankError as e:
-            click.echo(f"Error: {e}", err=True)
+        b, problems = validate_bank(f)
+        for e in problems:
+            click.echo(f"Error: {clean(str(e))}", err=True)
+        if b is None:
             bad += 1
             continue
+        label_only = sum(1 for q in b.questions for p in q.points if not p.phrases)
         click.echo(
             f"ok: {f}: bank '{b.id}', {len(b.questions)} questions, "
             f"{sum(len(q.points) for q in b.questions)} key points"
+            + (f" ({label_only} judged by label alone)" if label_only else "")
         )
     if bad:
         sys.exit(2)

@@ -15,7 +15,7 @@ def _warn(lines: list[str]) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
-@click.command("review")
+@click.command("review", short_help="Read a session or batch with its marks, in the terminal.")
 @click.argument("target", required=False)
 @sessions_option
 def review_cmd(target: str | None, sessions_dir: str | None) -> None:
@@ -31,7 +31,7 @@ def review_cmd(target: str | None, sessions_dir: str | None) -> None:
     print_review(src)
 
 
-@click.command("report")
+@click.command("report", short_help="Write an HTML or Markdown report of a session or batch.")
 @click.argument("target", required=False)
 @click.option(
     "--output",
@@ -84,10 +84,11 @@ def report_cmd(
         history_only=with_history and target is None,
     )
     _warn(out.warnings)
-    click.echo(str(out.path))
+    if str(out.path) != "-":
+        click.echo(str(out.path))
 
 
-@click.command("history")
+@click.command("history", short_help="Your progress over time: per week and per question.")
 @click.option("--question", "-q", "question_id", help="Best vs latest attempt at a question.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option(

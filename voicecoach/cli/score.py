@@ -13,6 +13,7 @@ from voicecoach.cli.options import (
     company_option,
     history_option,
     json_option,
+    judge_option,
     question_option,
 )
 from voicecoach.errors import UserError
@@ -40,20 +41,27 @@ def read_text_input(source: str | None) -> str:
             raise UserError(f"{source}: cannot read ({e.strerror})") from None
         name = source
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise UserError(
             f"{name} is not UTF-8 text (bad byte 0x{data[e.start]:02x} at offset "
             f"{e.start}); save it as UTF-8 and try again"
         ) from None
+    if not text.strip():
+        raise UserError(
+            f"{name} is empty: there is no answer to score (give the answer's "
+            "text in a file or on standard input)"
+        )
+    return text
 
 
-@click.command("score-text")
+@click.command("score-text", short_help="Score a typed or saved answer.")
 @click.argument("textfile", required=False)
 @bank_option
 @question_option
 @company_option
 @history_option(default=False)
+@judge_option
 @json_option
 def score_text_cmd(
     textfile: str | None,
@@ -61,6 +69,7 @@ def score_text_cmd(
     question_id: str,
     company: str | None,
     history: bool,
+    judge: bool,
     as_json: bool,
 ) -> None:
     """Score a written or transcribed answer (TEXTFILE, or '-' / nothing for stdin)."""
@@ -68,7 +77,9 @@ def score_text_cmd(
     from voicecoach.scoring.score import Settings
 
     _, q = find_question(question_id, bank)
-    result = score_text(q, read_text_input(textfile), Settings(company=company), history)
+    result = score_text(
+        q, read_text_input(textfile), Settings(company=company, judge=judge), history
+    )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

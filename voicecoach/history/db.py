@@ -107,9 +107,14 @@ def translate(e: sqlite3.Error, path: Path) -> HistoryError:
     low = msg.lower()
     if isinstance(e, sqlite3.OperationalError) and ("locked" in low or "busy" in low):
         return HistoryLocked(
-            f"history database {path} is locked by another voicecoach "
-            f"process ({msg}); try again when it has finished (session "
-            "files are not affected)"
+            f"history database {path} is locked ({msg}): another program or voicecoach "
+            "process has it open; try again when it has finished (session files are not "
+            "affected)"
+        )
+    if "full" in low:
+        return HistoryError(
+            f"history database {path} cannot be written: the disk is full "
+            f"({msg}); free some space and try again"
         )
     if isinstance(e, sqlite3.OperationalError) and (
         "readonly" in low or "unable to open" in low or "disk i/o" in low
@@ -169,6 +174,7 @@ def transaction(con: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[No
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        if con.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")

@@ -11,14 +11,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from voicecoach.history.db import (
     BUSY_TIMEOUT_S,
     COLUMNS,
     UPSERT,
+    HistoryError,
     HistoryLocked,
     connect,
     db_path,
@@ -36,6 +39,7 @@ class RebuildSummary:
     batches: int = 0
     carried_over: int = 0  # `score` answers and answers whose folder is gone, from the old db
     old_readable: bool = True
+    kept_aside: Path | None = None  # where an unreadable old database was copied
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -67,9 +71,14 @@ def rebuild(
             if isinstance(err, HistoryLocked):
                 raise err from None
             s.old_readable = False
+            aside = p.with_name(f"{p.name}.damaged-{datetime.now().strftime('%Y%m%dT%H%M%S')}")
+            shutil.copy2(p, aside)
+            s.kept_aside = aside
             s.warnings.append(
-                f"the old database could not be read ({e}); answers from "
-                "one-off `voicecoach score` runs stored only there are lost"
+                f"the old database could not be read ({e}); it is kept as {aside}. Answers "
+                "that only it held (one-off `voicecoach score` runs, and batches whose "
+                "folders it listed) could not be recovered; everything in your session "
+                "folders is in the new one"
             )
     tmp = p.with_name(f".{p.name}.rebuild-{os.getpid()}")
     try:
@@ -121,7 +130,10 @@ def rebuild(
         with contextlib.suppress(FileNotFoundError):  # a journal of the old file is stale
             p.with_name(p.name + "-journal").unlink()
     except sqlite3.Error as e:
-        raise translate(e, tmp) from None
+        raise HistoryError(
+            f"could not build the new history database {tmp} ({e}); the old "
+            f"one is unchanged: check the free space in {p.parent}"
+        ) from None
     finally:
         if lock is not None:
             lock.close()

@@ -11,6 +11,7 @@ Each answer has a stable key (source + source key), so recording it again replac
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,9 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import UserError
-from voicecoach.history.db import UPSERT, HistoryError, connect, transaction
+from voicecoach.history.db import UPSERT, HistoryError, HistoryLocked, connect, db_path, transaction
 from voicecoach.scoring.result import Result
-from voicecoach.storage import file_sha256, utc_iso
+from voicecoach.storage import atomic_write_text, file_sha256, utc_iso
 
 if TYPE_CHECKING:
     from voicecoach.review.source import Source
@@ -148,10 +149,59 @@ def insert(con: sqlite3.Connection, entries: Iterable[Entry]) -> int:
 
 
 def record_entries(entries: Iterable[Entry], path: str | os.PathLike | None = None) -> int:
-    """Store ``entries`` in one transaction (all or nothing). Raises :class:`HistoryError`."""
+    """Store ``entries`` in one transaction (all or nothing), with any answers that were kept
+    aside while the database was locked. Raises :class:`HistoryError`."""
     entries = list(entries)
     with connect(path) as con, transaction(con):
+        flush_pending(con, _db(path))
         return insert(con, entries)
+
+
+# ---------------------------------------------------------------- answers kept for later
+
+PENDING = "history-pending.jsonl"
+
+
+def _db(path: str | os.PathLike | None) -> Path:
+    return Path(path) if path else db_path()
+
+
+def pending_path(path: str | os.PathLike | None = None) -> Path:
+    """Where answers wait while the database is locked: beside it."""
+    return _db(path).with_name(PENDING)
+
+
+def keep_pending(entries: list[Entry], path: str | os.PathLike | None = None) -> Path:
+    """Keep ``entries`` in the pending file, to be stored the next time the history opens."""
+    file = pending_path(path)
+    old = file.read_text(encoding="utf-8") if file.is_file() else ""
+    new = "".join(
+        json.dumps({**dataclasses.asdict(e), "result": _as_dict(e.result)}, ensure_ascii=False)
+        + "\n"
+        for e in entries
+    )
+    atomic_write_text(file, old + new)
+    return file
+
+
+def _as_dict(r: Result | dict[str, Any]) -> dict[str, Any]:
+    return r.to_dict() if isinstance(r, Result) else r
+
+
+def flush_pending(con: sqlite3.Connection, path: Path) -> int:
+    """Store the pending answers (inside the caller's transaction) and remove the file."""
+    file = pending_path(path)
+    if not file.is_file():
+        return 0
+    entries = []
+    for line in file.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(Entry(**json.loads(line)))
+        except (ValueError, TypeError):
+            continue  # a damaged line: the rest still goes in
+    n = insert(con, entries)
+    file.unlink()
+    return n
 
 
 def record(
@@ -188,9 +238,21 @@ def record_answer(
 
 def record_results_quietly(entries: Iterable[Entry], path: str | os.PathLike | None = None) -> bool:
     """Like :func:`record_entries` but never raises: prints one warning line to stderr."""
+    entries = list(entries)
     try:
         record_entries(entries, path)
         return True
+    except HistoryLocked as e:
+        try:
+            kept = keep_pending(entries, path)
+        except OSError:
+            print(f"warning: not added to history: {e}", file=sys.stderr)
+        else:
+            print(
+                f"warning: not added to history: {e}; the answer is kept in {kept} and "
+                "will be added the next time the history is opened",
+                file=sys.stderr,
+            )
     except HistoryError as e:
         print(f"warning: not added to history: {e}", file=sys.stderr)
     except Exception as e:  # history must never break practice, score or batch

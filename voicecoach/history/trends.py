@@ -6,11 +6,15 @@ report share them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
-from voicecoach.history.db import connect
+from voicecoach.history.db import connect, db_path, transaction
+from voicecoach.history.record import flush_pending, pending_path
 from voicecoach.scoring.result import Result
 
 
@@ -26,6 +30,9 @@ def load_rows(question_id: str | None = None, path: str | os.PathLike | None = N
         sql += " WHERE question_id = ?"
         args = (question_id,)
     with connect(path) as con:
+        if pending_path(path).is_file():  # answers kept while the database was locked
+            with contextlib.suppress(sqlite3.Error), transaction(con):
+                flush_pending(con, Path(path) if path else db_path())
         rows = [dict(r) for r in con.execute(sql + " ORDER BY recorded_at, key", args)]
     for r in rows:
         res = Result.from_dict(json.loads(r.pop("result_json")))

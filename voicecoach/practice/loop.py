@@ -8,22 +8,29 @@ answer or another try. The session folder is the source of truth (docs/session-f
 from __future__ import annotations
 
 import contextlib
-import random
+import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.text import Text
 
-from voicecoach.answer import decode_context, score_text
+from voicecoach.answer import decode_context, prime, score_text
 from voicecoach.asr.live import LiveTranscriber
 from voicecoach.banks import Bank, Question
+from voicecoach.display import clean
 from voicecoach.errors import UserError
 from voicecoach.history.record import Provenance, practice_key
 from voicecoach.practice.keys import KeyReader
 from voicecoach.practice.screen import meter, print_summary, spoken_summary
-from voicecoach.practice.session import Session
+from voicecoach.practice.session import RESERVE, Session
+from voicecoach.practice.setup import (
+    PracticeOptions,
+    interrupt_on_term,
+    process_start_age,
+)
 from voicecoach.scoring.score import Settings
 from voicecoach.storage import now_iso
 
@@ -31,57 +38,7 @@ if TYPE_CHECKING:
     from voicecoach.tts import Speaker
 
 
-@dataclass
-class PracticeOptions:
-    question_ids: list[str] = field(default_factory=list)
-    count: int | None = None
-    shuffle: bool = False
-    kind: str | None = None
-    seed: int | None = None
-    auto_stop_s: float | None = 3.0
-    max_seconds: float = 180.0
-    input_device: str | None = None
-    output_device: str | None = None
-    voice: str | None = None
-    speak: bool = True
-    speak_feedback: bool = False
-    interactive: bool = True
-    sessions_dir: str | None = None
-    model: str | None = None
-    company: str | None = None  # the employer practised for (red flag: not knowing it)
-
-
-DEFAULT_COUNT = 5
-
-
-def pick_questions(bank: Bank, opts: PracticeOptions) -> list[Question]:
-    if opts.question_ids:
-        qs = [bank.get(qid) for qid in opts.question_ids]
-    else:
-        qs = [q for q in bank.questions if opts.kind is None or q.kind == opts.kind]
-        if not qs:
-            raise UserError(f"bank '{bank.id}' has no {opts.kind} questions")
-    if opts.shuffle:
-        random.Random(opts.seed).shuffle(qs)
-    if opts.count is not None:
-        qs = qs[: opts.count]
-    elif not opts.question_ids:
-        qs = qs[:DEFAULT_COUNT]
-    return qs
-
-
-def process_start_age() -> float:
-    """Seconds since this process was launched (Linux /proc), else since import."""
-    try:
-        with open("/proc/self/stat") as fh:
-            start_ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as fh:
-            uptime = float(fh.read().split()[0])
-        import os
-
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return 0.0
+LOW_SPACE = 50 * 2**20  # warn before an answer when less is free
 
 
 class Practice:
@@ -109,9 +66,10 @@ class Practice:
         from voicecoach.sound.devices import resolve_device
 
         resolve_device(self.opts.input_device, "input")  # raises AudioDeviceError
-        from voicecoach.asr.transcribe import get_transcriber
+        if not self.opts.record_only:  # recording only: no model is loaded at all
+            from voicecoach.asr.transcribe import get_transcriber
 
-        self.model = self._pool.submit(get_transcriber, self.opts.model)
+            self.model = self._pool.submit(get_transcriber, self.opts.model)
         from voicecoach.tts import PrintSpeaker, make_speaker
 
         self.speaker = make_speaker(self.opts.voice, self.opts.output_device, self.opts.speak)
@@ -136,6 +94,10 @@ class Practice:
     # ---------------------------------------------------------------- the loop
     def run(self, questions: list[Question]) -> Session:
         self.prepare()
+        with interrupt_on_term():
+            return self._run(questions)
+
+    def _run(self, questions: list[Question]) -> Session:
         session = self.open_session()
         self.console.print(
             f"[bold]Practice session[/bold] {session.id}: {len(questions)} "
@@ -171,35 +133,51 @@ class Practice:
 
     def _ask(self, q: Question, i: int, total: int) -> str:
         self.console.rule(f"Question {i}/{total} · {q.kind}")
-        self.console.print(f"[bold]{q.text}[/bold]")
+        self.console.print(Text(clean(q.text), style="bold"))
         self._say(q.text)
         while True:
             outcome = self._record_and_score(q)
             if outcome == "redo":
                 self.console.print("[dim]Discarded. Answer again when ready.[/dim]")
                 continue
-            if outcome in ("skip", "quit"):
+            if outcome == "skip":
+                self.console.print("[dim]Skipped; the next question follows.[/dim]")
+                return outcome
+            if outcome == "quit":
                 return outcome
             after = self._after_feedback(q)
             if after == "again":
-                self.console.print(f"[bold]{q.text}[/bold]")
+                assert self.session is not None
+                attempt = self.session.audio_name(q.id)[2]
+                self.console.print(
+                    Text.assemble((f"Attempt {attempt}: ", "bold cyan"), (clean(q.text), "bold"))
+                )
                 continue
             return after
 
     def _record_and_score(self, q: Question) -> str:
         from voicecoach.sound.recorder import Recorder
 
-        assert self.session is not None and self.model is not None
+        assert self.session is not None
         s = self.session
+        self._check_space()
         name, n, attempt = s.audio_name(q.id)
-        live = LiveTranscriber(self.model, context=decode_context(q, self.opts.company))
+        settings = Settings(company=self.opts.company, judge=self.opts.judge)
+        live = None
+        if self.model is not None:  # None: --record-only
+            live = LiveTranscriber(
+                self.model,
+                context=decode_context(q, self.opts.company),
+                on_piece=lambda text: prime(q, text, settings),
+            )
         rec = Recorder(
             s.folder / name,
             device=self.opts.input_device,
             auto_stop_s=self.opts.auto_stop_s,
             max_seconds=self.opts.max_seconds,
-            chunk_seconds=1.0,
-            on_chunk=live.feed,
+            chunk_seconds=0.5,  # the live transcriber sees the end of a phrase within 0.5 s
+            on_chunk=live.feed if live else None,
+            reserve=s.folder / RESERVE,
         )
         rec.start()
         started = now_iso()
@@ -220,21 +198,19 @@ class Practice:
         )
         try:
             action = self._watch(rec)
-        except KeyboardInterrupt:
-            res = rec.stop("interrupt")
-            live.abort()
-            s.update_answer(
-                n,
-                status="partial",
-                stop_reason="interrupt",
-                timing={"recorded_s": round(res.duration, 2)},
-            )
-            self.console.print(f"\nPartial recording kept: {s.folder / name}")
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP
+            self._keep_partial(rec, live, n, name, "interrupt")
             raise
+        if action == "quit":  # q mid-answer: kept as a partial answer, like Ctrl-C
+            self._keep_partial(rec, live, n, name, "quit")
+            return "quit"
         res = rec.result()
         t_stop = time.monotonic()
+        if res.disk_full:  # the reserve went to finish the recording: stop after this answer
+            s.disk_full = True
         if action in ("redo", "skip"):
-            live.abort()
+            if live:
+                live.abort()
             if action == "redo":
                 self._discard(n, name)
             else:
@@ -246,12 +222,15 @@ class Practice:
                 )
             return action
         if res.digital_silence:
-            live.abort()
-            self._discard(n, name)
+            if live:
+                live.abort()
+            self._discard(n, name, drop_empty_session=True)
             raise UserError(
                 "the microphone gives only digital silence (muted?): unmute it, "
                 "or pick another with --input-device (see 'voicecoach devices')"
             )
+        if live is None:
+            return self._keep_unscored(n, name, res)
         history = (
             Provenance(
                 "practice",
@@ -266,7 +245,7 @@ class Practice:
         )
         with self.console.status("Scoring..."):
             transcript = live.finish(timeout=120)
-            result = score_text(q, transcript, Settings(company=self.opts.company), history)
+            result = score_text(q, transcript, settings, history)
         latency = time.monotonic() - t_stop
         timing = {
             "recorded_s": round(res.duration, 2),
@@ -279,6 +258,8 @@ class Practice:
         s.update_answer(
             n, status="scored", stop_reason=res.stopped_by, timing=timing, result=result.to_dict()
         )
+        if res.error:
+            self.console.print(f"[bold red]Recording stopped early: {res.error}[/bold red]")
         from voicecoach.review.terminal import print_result
 
         print_result(result, self.console)
@@ -288,18 +269,68 @@ class Practice:
         )
         if self.opts.speak_feedback:
             self._say(spoken_summary(result))
-        return "quit" if action == "quit" else "scored"
+        if s.disk_full:
+            self.console.print(
+                f"[bold red]The disk is full: this answer and its score are saved in "
+                f"{s.folder}, using space kept back for this; free some space before "
+                "practising on[/bold red]"
+            )
+            return "quit"
+        return "scored"
 
-    def _discard(self, n: int, name: str) -> None:
+    def _check_space(self) -> None:
+        assert self.session is not None
+        free = shutil.disk_usage(self.session.folder).free
+        if free < LOW_SPACE:
+            self.console.print(
+                f"[bold red]Only {free / 2**20:.0f} MB free on the disk of "
+                f"{self.session.folder}: a 3-minute answer takes about 3 MB; "
+                "free some space soon[/bold red]"
+            )
+
+    def _keep_unscored(self, n: int, name: str, res) -> str:
+        """--record-only: the answer is saved to be scored later (``voicecoach batch``)."""
+        assert self.session is not None
+        s = self.session
+        timing = {
+            "recorded_s": round(res.duration, 2),
+            "speech_end_s": round(res.speech_end, 2) if res.speech_end else None,
+        }
+        s.update_answer(n, status="recorded", stop_reason=res.stopped_by, timing=timing)
+        if res.error:
+            self.console.print(f"[bold red]Recording stopped early: {res.error}[/bold red]")
+        self.console.print(
+            f"Saved {s.folder / name} ({res.duration:.0f} s, {res.stopped_by}); "
+            "not scored yet (--record-only)"
+        )
+        return "quit" if s.disk_full else "scored"
+
+    def _keep_partial(
+        self, rec, live: LiveTranscriber | None, n: int, name: str, reason: str
+    ) -> None:
+        """An answer cut off by the user: the recording is kept, unscored."""
+        assert self.session is not None
+        res = rec.stop(reason)
+        if live:
+            live.abort()
+        self.session.update_answer(
+            n, status="partial", stop_reason=reason, timing={"recorded_s": round(res.duration, 2)}
+        )
+        self.console.print(f"\nPartial recording kept (not scored): {self.session.folder / name}")
+
+    def _discard(self, n: int, name: str, drop_empty_session: bool = False) -> None:
+        """Forget answer ``n`` and its recording; ``drop_empty_session``: the session ends
+        here, so a session folder left with no answer at all goes too."""
         s = self.session
         assert s is not None
         with contextlib.suppress(OSError):
             (s.folder / name).unlink()
         s.data["answers"] = [a for a in s.answers if a["n"] != n]
         s.save()
-        if not s.answers and not any(s.folder.glob("*.flac")):
+        if drop_empty_session and not s.answers and not any(s.folder.glob("*.flac")):
             with contextlib.suppress(OSError):
                 (s.folder / "session.json").unlink()
+                (s.folder / RESERVE).unlink(missing_ok=True)
                 s.folder.rmdir()
 
     def _watch(self, rec) -> str | None:
@@ -351,8 +382,15 @@ class Practice:
                 if k == "a":
                     return "again"
                 if k == "m":
-                    self.console.print(f"[bold]Model answer:[/bold] {q.model_answer}")
+                    self.console.print(
+                        Text.assemble(("Model answer: ", "bold"), clean(q.model_answer))
+                    )
 
     def _summary(self) -> None:
         assert self.session is not None
         print_summary(self.session.folder, self.console)
+        if any(a.get("status") == "recorded" for a in self.session.answers):
+            self.console.print(
+                f"Score these answers later (here, or on a cluster with --cluster): "
+                f"voicecoach batch {self.session.folder}"
+            )

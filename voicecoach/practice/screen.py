@@ -20,6 +20,10 @@ class Meterable(Protocol):
     elapsed: float
     muted: bool
     speech_heard: bool
+    disk_free: int | None
+
+
+LOW_DISK = 10 * 2**20
 
 
 def meter(rec: Meterable, keys_active: bool) -> Text:
@@ -38,6 +42,12 @@ def meter(rec: Meterable, keys_active: bool) -> Text:
         )
     elif rec.elapsed > 4 and not rec.speech_heard:
         t.append("\nListening... (no speech heard yet)", style="yellow")
+    if rec.disk_free is not None and rec.disk_free < LOW_DISK:
+        t.append(
+            f"\nThe disk is almost full ({rec.disk_free / 2**20:.1f} MB left): finish "
+            "this answer and free some space",
+            style="bold red",
+        )
     if keys_active:
         t.append("\nEnter stop · r redo · s skip · q quit", style="dim")
     return t
@@ -72,7 +82,7 @@ def print_summary(folder: Path, console: Console) -> None:
             str(a.n),
             a.question_id,
             str(r.overall),
-            r.coverage.fraction,
+            r.coverage.shown,
             str(r.fillers.count),
             str(len(r.red_flags)),
             f"{r.delivery.wpm:.0f}" if r.delivery.wpm else "",

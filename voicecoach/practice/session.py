@@ -6,20 +6,32 @@ A :class:`Session` owns one folder; every change is saved at once with an atomic
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from voicecoach.errors import UserError
 from voicecoach.storage import atomic_write_json, ensure_dir, now_iso, sessions_dir
 
 SCHEMA = "voicecoach.practice.session/1"
+RESERVE = ".reserve"  # space kept back so session.json can still be saved on a full disk
+RESERVE_BYTES = 512 * 1024
+
+
+def _disk_full(e: OSError) -> bool:
+    return e.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass
 class Session:
     folder: Path
     data: dict = field(default_factory=dict)
+    disk_full: bool = False  # the disk filled up: the reserve was used to save
 
     @classmethod
     def create(
@@ -39,6 +51,19 @@ class Session:
             folder = base / f"{name}-{n}"
             n += 1
         ensure_dir(folder)
+        try:
+            with open(folder / RESERVE, "wb") as fh:
+                fh.write(b"\0" * RESERVE_BYTES)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            if _disk_full(e):
+                raise UserError(
+                    f"not enough free space in {base} to start a session: free "
+                    "some space (a session needs a few MB)"
+                ) from None
+            raise
         s = cls(
             folder,
             {
@@ -66,7 +91,22 @@ class Session:
         return self.data["answers"]
 
     def save(self) -> None:
-        atomic_write_json(self.folder / "session.json", self.data)
+        """Write session.json. On a full disk the space kept back at the start is given up
+        so this save still succeeds (``disk_full`` is then set: stop recording)."""
+        try:
+            atomic_write_json(self.folder / "session.json", self.data)
+        except OSError as e:
+            reserve = self.folder / RESERVE
+            if not _disk_full(e) or not reserve.exists():
+                if _disk_full(e):
+                    raise UserError(
+                        f"the disk is full: {self.folder / 'session.json'} could "
+                        "not be saved; free some space"
+                    ) from None
+                raise
+            reserve.unlink()
+            self.disk_full = True
+            atomic_write_json(self.folder / "session.json", self.data)
 
     def audio_name(self, question_id: str) -> tuple[str, int, int]:
         """File name, answer number and attempt for a new answer to ``question_id``."""
@@ -89,3 +129,5 @@ class Session:
         self.data["status"] = status
         self.data["ended_at"] = now_iso()
         self.save()
+        with contextlib.suppress(OSError):
+            (self.folder / RESERVE).unlink()

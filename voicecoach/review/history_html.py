@@ -65,6 +65,7 @@ def history_html(t: dict) -> str:
             "per 100 words",
             ref=FILLER_FREE_RATE,
             color="#bf8700",
+            ref_label=f"{FILLER_FREE_RATE:g} per 100 w: no cost below",
         ),
         line_chart(
             [(w["week"], w["wpm"]) for w in weeks],

@@ -64,6 +64,7 @@ ul.missed li{color:#cf222e}ul.covered li{color:#1a7f37}
 svg.chart{width:100%;height:auto;background:#fff;border:1px solid var(--line);
 border-radius:8px}
 svg .grid{stroke:#eaeef2}svg .axis,svg .unit{font-size:11px;fill:var(--muted)}
+svg .title{font-size:11px;font-weight:600;fill:var(--fg)}svg .value{font-size:12px;font-weight:600}
 svg .line{stroke-width:2}svg .band{fill:#1a7f37;opacity:.08}
 svg .ref{stroke:#cf222e;stroke-dasharray:4 3}
 .flagbox{border-left:4px solid #cf222e;padding:.2rem .8rem;margin:.5rem 0;background:#fff5f4}
@@ -140,7 +141,7 @@ def _figures(r: Result) -> str:
     d, f, cov = r.delivery, r.fillers, r.coverage
     rows = [
         ("Overall", f"{r.overall}/100"),
-        ("Key points", f"{cov.fraction} ({round(100 * cov.score)}%)"),
+        ("Key points", cov.shown),
         (
             "Fillers",
             f"{f.count} ({f.per_100_words:.1f} per 100 words)"
@@ -241,6 +242,11 @@ def answer_html(a: Answer, audio_src: str | None, idx: int) -> str:
         for h in r.red_flags
     )
     tips = "".join(f"<li>{esc(t)}</li>" for t in r.tips)
+    notes = (f'<p class="hint"><b>Hint:</b> {esc(a.hint)}</p>' if a.hint else "") + (
+        f"<details><summary>Model answer</summary><p>{esc(a.model_answer)}</p></details>"
+        if a.model_answer
+        else ""
+    )
     body = transcript_html(r) if r.transcript.strip() else "<i>(no speech)</i>"
     return (
         f'<section class="answer" id="{sid}" data-question="{esc(a.question_id)}">{head}'
@@ -248,6 +254,7 @@ def answer_html(a: Answer, audio_src: str | None, idx: int) -> str:
         f'<div class="cols"><div>{_points(r)}</div><div><h3>Figures</h3>{_figures(r)}'
         f"</div></div>{_charts(r)}"
         + (f"<h3>Tips</h3><ul>{tips}</ul>" if tips else "")
+        + notes
         + "</section>"
     )
 
@@ -260,7 +267,7 @@ def _summary_html(src: Source) -> str:
             f"{s['scored']}/{s['answers']}" if s["scored"] != s["answers"] else str(s["answers"]),
         ),
         ("Mean score", _n(s["overall"])),
-        ("Key points", _n(s["coverage"], "{}%")),
+        ("Key points (by weight)", _n(s["coverage"], "{}%")),
         ("Fillers /100 w", _n(s["fillers_per_100_words"])),
         ("Pace", _n(s["wpm"], "{} wpm")),
         ("Red flags", str(s["red_flags"])),

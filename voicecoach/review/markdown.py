@@ -100,7 +100,7 @@ def render_markdown(src: Source, history: dict | None = None) -> str:
             "| Score | Key points | Fillers | Fillers /100 words | Pace | Duration | "
             "Long pauses | Red flags |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {r.overall} | {r.coverage.fraction} | "
+            f"| {r.overall} | {r.coverage.shown} | "
             f"{f.count} | {f.per_100_words:.1f} | "
             f"{'–' if d.wpm is None else format(d.wpm, '.0f') + ' wpm'} | "
             f"{'–' if d.duration_s is None else format(d.duration_s, '.1f')} "
@@ -109,6 +109,10 @@ def render_markdown(src: Source, history: dict | None = None) -> str:
         ]
         if r.tips:
             lines += ["Tips:", ""] + [f"- {md_escape(t)}" for t in r.tips] + [""]
+        if a.hint:
+            lines += [md_paragraph(f"**Hint:** {md_escape(a.hint)}"), ""]
+        if a.model_answer:
+            lines += [md_paragraph(f"**Model answer:** {md_escape(a.model_answer)}"), ""]
     if history is not None:
         lines += history_markdown(history)
     return "\n".join(lines).rstrip() + "\n"

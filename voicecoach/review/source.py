@@ -5,6 +5,7 @@ its typed :class:`~voicecoach.scoring.result.Result`. Nothing here imports speec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class Answer:
     error: str | None = None
     label: str = ""  # a short name: the audio file's name
     recorded_at: str | None = None
+    hint: str = ""  # from the question's bank, when it can be found
+    model_answer: str = ""
 
 
 @dataclass
@@ -157,6 +160,7 @@ def load_session(folder: Path) -> Source:
         )
     info = {k: v for k, v in doc.items() if k != "answers"}
     title = f"Session {doc.get('id') or folder.name}"
+    _add_question_notes(answers, doc.get("bank_path"), doc.get("bank"))
     return Source("session", folder.resolve(), title, answers, info, warnings)
 
 
@@ -201,6 +205,30 @@ def load_results(path: Path) -> Source:
         raise ReviewInputError(
             f"{path}: no results in it" + (f" ({len(warnings)} broken line(s))" if warnings else "")
         )
+    _add_question_notes(answers, None, None)
     return Source(
         "batch", path.resolve(), f"Batch {path.parent.name}/{path.name}", answers, {}, warnings
     )
+
+
+def _add_question_notes(answers: list[Answer], bank_path: object, bank_id: object) -> None:
+    """Each answer's hint and model answer, from the session's bank (when it is still there)
+    or the bundled bank with the question; left empty when neither can be read."""
+    from voicecoach.banks import BankError, all_banks, load_bank
+
+    banks = []
+    for ref in (bank_path, bank_id):
+        if isinstance(ref, str) and ref:
+            try:
+                banks.append(load_bank(ref))
+                break
+            except BankError:
+                continue
+    with contextlib.suppress(BankError):
+        banks += all_banks()
+    for a in answers:
+        for b in banks:
+            if a.question_id in b:
+                q = b.get(a.question_id)
+                a.hint, a.model_answer = q.hint, q.model_answer
+                break

@@ -35,8 +35,13 @@ def line_chart(
     color: str = "#0969da",
     css_class: str = "chart",
     x_max: float | None = None,
+    ref_label: str = "",
 ) -> str:
     """A line chart of (x, y) points; x numeric (seconds, axis 0..x_max) or labels (weeks).
+
+    The title is drawn above the plot; ``ref_label`` names the dashed ``ref`` line in a small
+    legend. With one or two points (a first week of practice) each point is drawn large and
+    labelled with its value, so the chart still says something.
 
     ``band`` shades a target range (e.g. a comfortable pace), ``ref`` draws a dashed line.
     Points with y None are skipped. Every point has a tooltip (<title>)."""
@@ -106,11 +111,28 @@ def line_chart(
             )
     poly = " ".join(f"{sx(x)},{sy(y)}" for x, y in zip(xs, ys, strict=True))
     out.append(f'<polyline class="line" fill="none" stroke="{color}" points="{poly}"/>')
+    few = len(pts) <= 2
     for (x0, y), x in zip(pts, xs, strict=True):
         xl = x0 if labels else f"{_fmt(float(x0))} {x_unit}"
         out.append(
-            f'<circle class="dot" cx="{sx(x)}" cy="{sy(y)}" r="3" fill="{color}">'
-            f"<title>{esc(str(xl))}: {_fmt(y)} {esc(unit)}</title></circle>"
+            f'<circle class="dot" cx="{sx(x)}" cy="{sy(y)}" r="{6 if few else 3}" '
+            f'fill="{color}"><title>{esc(str(xl))}: {_fmt(y)} {esc(unit)}</title></circle>'
         )
-    out.append(f'<text class="unit" x="{PAD_L}" y="10">{esc(unit)}</text></svg>')
+        if few:
+            out.append(
+                f'<text class="value" x="{sx(x)}" y="{sy(y) - 10}" '
+                f'text-anchor="middle">{_fmt(y)}</text>'
+            )
+    out.append(
+        f'<text class="title" x="{W / 2}" y="11" text-anchor="middle">{esc(title)}'
+        f'</text><text class="unit" x="{PAD_L}" y="11">{esc(unit)}</text>'
+    )
+    if ref is not None and ref_label:
+        x0 = W - PAD_R - 150
+        out.append(
+            f'<line class="ref" x1="{x0}" x2="{x0 + 18}" y1="{PAD_T + 6}" '
+            f'y2="{PAD_T + 6}"/><text class="axis" x="{x0 + 22}" y="{PAD_T + 10}">'
+            f"{esc(ref_label)}</text>"
+        )
+    out.append("</svg>")
     return "".join(out)

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from voicecoach.display import clean, clean_span
 from voicecoach.review.figures import fmt_time, score_band, summary
 from voicecoach.review.marks import delimited, marks_of
 from voicecoach.review.source import Answer, Source
@@ -31,7 +32,7 @@ def plain_marked(result: Result) -> str:
 
 def highlighted_transcript(r: Result) -> Text:
     """The transcript with fillers (yellow), red flags (red) and evidence (green) marked."""
-    t = Text(r.transcript)
+    t = Text(clean_span(r.transcript))
     for m in sorted(marks_of(r), key=lambda m: _PAINT_ORDER[m.kind]):
         t.stylize(_STYLE[m.kind], m.a, m.b)
     return t
@@ -45,10 +46,10 @@ def _points_table(r: Result) -> Table:
         if p.covered and p.evidence is not None:
             pts.add_row(
                 Text("✓", style="green"),
-                Text.assemble(p.label, (f'  "{p.evidence.text}"', "dim green")),
+                Text.assemble(clean(p.label), (f'  "{clean(p.evidence.text)}"', "dim green")),
             )
         else:
-            pts.add_row(Text("✗", style="red"), Text(p.label, style="red"))
+            pts.add_row(Text("✗", style="red"), Text(clean(p.label), style="red"))
     return pts
 
 
@@ -69,14 +70,19 @@ def _delivery_line(r: Result) -> Text:
     return Text.assemble(("Delivery ", "bold"), " · ".join(bits))
 
 
-def result_renderable(r: Result, show_transcript: bool = True) -> Panel:
+def result_renderable(r: Result, show_transcript: bool = True, color: bool = True) -> Panel:
+    """One scored answer as a panel. Without ``color`` the transcript's marks are brackets
+    (see :data:`LEGEND_PLAIN`), so piped or ``NO_COLOR`` output keeps them."""
     parts: list[RenderableType] = []
     if show_transcript:
-        parts.append(
-            highlighted_transcript(r) if r.transcript.strip() else Text("(no speech)", style="dim")
-        )
+        if not r.transcript.strip():
+            parts.append(Text("(no speech)", style="dim"))
+        elif color:
+            parts.append(highlighted_transcript(r))
+        else:
+            parts += [Text(clean(plain_marked(r))), Text(LEGEND_PLAIN, style="dim")]
         parts.append(Text(""))
-    parts.append(Text(f"Key points {r.coverage.fraction}", style="bold"))
+    parts.append(Text(f"Key points {r.coverage.shown}", style="bold"))
     parts.append(_points_table(r))
     f = r.fillers
     if f.count:
@@ -95,27 +101,30 @@ def result_renderable(r: Result, show_transcript: bool = True) -> Panel:
                 ("Red flag ", "bold red"),
                 (h.category.replace("_", " "), "red"),
                 at,
-                f': "{h.text}"',
+                f': "{clean(h.text)}"',
             )
         )
-        parts.append(Text(f"   why: {h.why}\n   instead: {h.instead}", style="dim"))
+        parts.append(Text(f"   why: {clean(h.why)}\n   instead: {clean(h.instead)}", style="dim"))
     parts.append(_delivery_line(r))
     parts.append(Text(""))
     for tip in r.tips:
-        parts.append(Text.assemble(("→ ", "cyan"), tip))
+        parts.append(Text.assemble(("→ ", "cyan"), clean(tip)))
     for w in r.warnings:
-        parts.append(Text(f"warning: {w}", style="yellow"))
+        parts.append(Text(f"warning: {clean(w)}", style="yellow"))
     title = Text.assemble(
-        (f" {r.overall}/100 ", f"bold {score_band(r.overall)}"), f" {r.question_id}: {r.question} "
+        (f" {r.overall}/100 ", f"bold {score_band(r.overall)}"),
+        clean(f" {r.question_id}: {r.question} "),
     )
-    company = f" practising for {r.company} " if r.company else None
+    company = clean(f" practising for {r.company} ") if r.company else None
     return Panel(
         Group(*parts), title=title, title_align="left", subtitle=company, subtitle_align="right"
     )
 
 
 def print_result(r: Result, console: Console | None = None, show_transcript: bool = True) -> None:
-    (console or Console()).print(result_renderable(r, show_transcript))
+    console = console or Console()
+    color = console.is_terminal and not console.no_color
+    console.print(result_renderable(r, show_transcript, color))
 
 
 def _moments(r: Result) -> Text | None:
@@ -128,27 +137,32 @@ def _moments(r: Result) -> Text | None:
 
 def answer_renderable(a: Answer, color: bool) -> Panel:
     title = Text(
-        f" {a.n}. {a.question_id}" + (f" (attempt {a.attempt})" if a.attempt > 1 else "") + " "
+        clean(f" {a.n}. {a.question_id}")
+        + (f" (attempt {a.attempt})" if a.attempt > 1 else "")
+        + " "
     )
     r = a.result
     if r is None:
-        body: list[RenderableType] = [Text(a.question, style="dim")] if a.question else []
+        body: list[RenderableType] = [Text(clean(a.question), style="dim")] if a.question else []
         body.append(
-            Text(f"Not scored ({a.status})" + (f": {a.error}" if a.error else ""), style="yellow")
+            Text(
+                clean(f"Not scored ({a.status})" + (f": {a.error}" if a.error else "")),
+                style="yellow",
+            )
         )
         return Panel(
             Group(*body),
             title=title,
             title_align="left",
-            subtitle=Text(a.label),
+            subtitle=Text(clean(a.label)),
             subtitle_align="right",
         )
     inner = result_renderable(r, show_transcript=False)
-    parts: list[RenderableType] = [Text(r.question or a.question, style="dim"), Text("")]
+    parts: list[RenderableType] = [Text(clean(r.question or a.question), style="dim"), Text("")]
     if not r.transcript.strip():
         parts.append(Text("(no speech)", style="dim"))
     else:
-        parts.append(highlighted_transcript(r) if color else Text(plain_marked(r)))
+        parts.append(highlighted_transcript(r) if color else Text(clean(plain_marked(r))))
     moments = _moments(r)
     if moments is not None:
         parts.append(moments)
@@ -160,14 +174,14 @@ def answer_renderable(a: Answer, color: bool) -> Panel:
         Group(*parts),
         title=title,
         title_align="left",
-        subtitle=Text(a.label),
+        subtitle=Text(clean(a.label)),
         subtitle_align="right",
     )
 
 
 def summary_table(src: Source) -> Table:
     s = summary(src)
-    t = Table(title=Text(src.title), title_justify="left", show_edge=False)
+    t = Table(title=Text(clean(src.title)), title_justify="left", show_edge=False)
     for col in (
         "answers",
         "mean score",
@@ -199,7 +213,9 @@ def print_review(src: Source, console: Console | None = None) -> None:
     color = console.is_terminal and not console.no_color
     info = src.info
     meta = " · ".join(
-        f"{k.replace('_', ' ')}: {info[k]}" for k in ("bank", "started_at", "status") if info.get(k)
+        clean(f"{k.replace('_', ' ')}: {info[k]}")
+        for k in ("bank", "started_at", "status")
+        if info.get(k)
     )
     if meta:
         console.print(meta, style="dim", highlight=False, markup=False)

@@ -36,7 +36,36 @@ def import_sounddevice() -> ModuleType:
         raise AudioDeviceError(
             "the sounddevice package is not installed: pip install sounddevice"
         ) from exc
+    _quiet_alsa()
     return sounddevice
+
+
+_alsa_handler: object = None
+
+
+def _quiet_alsa() -> None:
+    """Stop ALSA printing its own diagnostics ("ALSA lib pcm.c: ... underrun occurred") over
+    the practice screen; PortAudio still reports every real error to voicecoach."""
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if not name:
+        _alsa_handler = False
+        return
+    try:
+        lib = ctypes.CDLL(name)
+        proto = ctypes.CFUNCTYPE(
+            None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+        )
+        handler = proto(lambda *_args: None)
+        lib.snd_lib_error_set_handler(handler)
+        _alsa_handler = handler  # keep it alive: ALSA holds the pointer
+    except (OSError, AttributeError):
+        _alsa_handler = False
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ chunks are float32 in [-1, 1).
 from __future__ import annotations
 
 import queue
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,32 +31,14 @@ import numpy as np
 from voicecoach.asr.audio import SAMPLE_RATE
 from voicecoach.sound.devices import AudioDeviceError, import_sounddevice, resolve_device
 from voicecoach.sound.levels import FRAME, SILENCE_DB, EnergyVad, dbfs
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of the answer: ``samples`` (float32 mono) starting ``start`` s into it."""
-
-    start: float
-    samples: np.ndarray
-    final: bool = False
-
-    @property
-    def end(self) -> float:
-        return self.start + len(self.samples) / SAMPLE_RATE
-
-
-@dataclass(frozen=True)
-class RecordingResult:
-    path: Path | None
-    duration: float  # seconds of audio captured
-    stopped_by: str  # "silence", "max_seconds", "stop", "interrupt", "error"
-    speech_heard: bool
-    speech_end: float | None  # time of the last speech frame, seconds into the recording
-    digital_silence: bool  # every sample was exactly zero (muted microphone?)
-    overflows: int
-    device: str
-    error: str | None = None
+from voicecoach.sound.recording import (
+    Chunk,
+    RecordingResult,
+    finish_flac,
+    is_disk_full,
+    open_error,
+    write_error,
+)
 
 
 class Recorder:
@@ -83,8 +65,13 @@ class Recorder:
         vad: EnergyVad | None = None,
         latency: str | float = "low",
         silero: bool = True,
+        reserve: str | Path | None = None,
     ) -> None:
+        """``reserve``: a file of space kept back on the recording's disk; when the disk fills
+        up it is deleted so the recording can still be finished (a valid FLAC header)."""
         self.path = Path(path) if path is not None else None
+        self.reserve = Path(reserve) if reserve is not None else None
+        self._disk_full = False
         self.device_spec = device
         self.auto_stop_s = auto_stop_s
         self.max_seconds = max_seconds
@@ -123,6 +110,8 @@ class Recorder:
         self._frame_buf = np.zeros(0, np.float32)
         self._since_flush = 0
         self._tail = np.zeros(1600, np.float32)
+        self._flushes = 0
+        self.disk_free: int | None = None  # bytes free where the recording goes (polled)
 
     # ---- public state -------------------------------------------------------------------
     @property
@@ -179,7 +168,7 @@ class Recorder:
             self._close_file()
             if self.path is not None:  # leave no empty recording behind
                 self.path.unlink(missing_ok=True)
-            raise AudioDeviceError(_open_error(dev.name, exc)) from exc
+            raise AudioDeviceError(open_error(dev.name, exc)) from exc
         if self.silero:  # load the Silero model now (~0.1 s), not at the first stop
             threading.Thread(target=_silero_model, name="silero-load", daemon=True).start()
         self._worker = threading.Thread(target=self._work, name="recorder", daemon=True)
@@ -221,6 +210,7 @@ class Recorder:
             overflows=self._overflows,
             device=self._device_name,
             error=self._error,
+            disk_full=self._disk_full,
         )
 
     def chunks(self) -> Iterator[Chunk]:
@@ -273,7 +263,11 @@ class Recorder:
                     break
                 self._process(block)
         except Exception as exc:  # noqa: BLE001 - reported in the result, stream stopped
-            self._error = f"{type(exc).__name__}: {exc}"
+            where = self.path.parent if self.path is not None else None
+            self._error = write_error(exc, where)
+            self._disk_full = is_disk_full(exc, where)
+            if self._disk_full and self.reserve is not None:
+                self.reserve.unlink(missing_ok=True)  # room to finish the FLAC file
             with self._lock:
                 if self._stop_reason is None:
                     self._stop_reason = "error"
@@ -300,6 +294,9 @@ class Recorder:
             if self._since_flush >= self.flush_every:
                 self._file.flush()
                 self._since_flush = 0
+                self._flushes += 1
+                if self.path is not None and self._flushes % 4 == 0:  # every ~2 s
+                    self.disk_free = shutil.disk_usage(self.path.parent).free
         if not self._nonzero and np.any(block):
             self._nonzero = True
         x = block.astype(np.float32) / 32768.0
@@ -381,7 +378,14 @@ class Recorder:
     def _close_file(self) -> None:
         f, self._file = self._file, None
         if f is not None:
-            f.close()
+            try:
+                f.close()
+            except Exception as exc:  # noqa: BLE001 - the samples written so far stay readable
+                where = self.path.parent if self.path is not None else None
+                self._error = self._error or write_error(exc, where)
+                self._disk_full = self._disk_full or is_disk_full(exc, where)
+        if self._disk_full and self.path is not None and self.path.exists():
+            finish_flac(self.path, SAMPLE_RATE)  # the header libsndfile could not finish
 
 
 def _silero_model() -> None:
@@ -391,19 +395,3 @@ def _silero_model() -> None:
         get_vad_model()
     except Exception:  # noqa: BLE001, S110 - optional; _silero_veto falls back to energy
         pass
-
-
-def _open_error(name: str, exc: Exception) -> str:
-    msg = str(exc)
-    low = msg.lower()
-    if "unavailable" in low or "-9985" in msg or "busy" in low:
-        return (
-            f"input device {name!r} is busy or unavailable: close other programs using the "
-            "microphone, or pick another with --input-device"
-        )
-    if "sample rate" in low:
-        return (
-            f"input device {name!r} cannot record at 16 kHz: pick the 'default' or 'pulse' "
-            "device with --input-device"
-        )
-    return f"cannot open input device {name!r}: {msg.splitlines()[0] if msg else exc!r}"

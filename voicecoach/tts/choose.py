@@ -9,7 +9,7 @@ from typing import TextIO
 from voicecoach.sound.devices import AudioDeviceError, import_sounddevice
 from voicecoach.sound.playback import resample
 from voicecoach.tts.base import Audio, PrintSpeaker, SampleSpeaker, Speaker, SpeechError
-from voicecoach.tts.engines import EspeakSpeaker, PiperSpeaker, Pyttsx3Speaker
+from voicecoach.tts.engines import ESPEAK_HINT, EspeakSpeaker, PiperSpeaker, Pyttsx3Speaker
 
 
 def make_speaker(
@@ -54,7 +54,7 @@ def make_speaker(
             continue
         speaker.reason = speaker.name + (f" ({'; '.join(problems)})" if problems else "")
         return _check_output(speaker, out)
-    return PrintSpeaker("; ".join(problems), out=out)
+    return PrintSpeaker(f"{'; '.join(problems)}; {ESPEAK_HINT}", out=out)
 
 
 def _check_output(speaker: Speaker, out: TextIO | None) -> Speaker:

@@ -54,7 +54,7 @@ class _EspeakLib:
             except OSError:
                 continue
         if self.lib is None:
-            raise SpeechError(f"the espeak-ng library was not found; {ESPEAK_HINT}")
+            raise SpeechError("the espeak-ng library was not found")
         lib = self.lib
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Synth.argtypes = [
@@ -71,7 +71,7 @@ class _EspeakLib:
         # 0x8000 = espeakINITIALIZE_DONT_EXIT (report a missing data dir instead of exiting).
         self.samplerate = lib.espeak_Initialize(2, 200, None, 0x8000)
         if self.samplerate <= 0:
-            raise SpeechError(f"espeak-ng could not start (missing espeak-ng-data?); {ESPEAK_HINT}")
+            raise SpeechError("espeak-ng could not start (missing espeak-ng-data?)")
         self._buf: list[np.ndarray] = []
         proto = ctypes.CFUNCTYPE(
             ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -157,7 +157,7 @@ class Pyttsx3Speaker(SampleSpeaker):
             self.engine.setProperty("rate", rate)
         except Exception as exc:  # noqa: BLE001 - any failure means "no engine"
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise SpeechError(f"pyttsx3 could not start ({first}); {ESPEAK_HINT}") from exc
+            raise SpeechError(f"pyttsx3 could not start ({first})") from exc
         self._tmp = tempfile.TemporaryDirectory(prefix="voicecoach-tts-")
         self._count = 0
 
