@@ -119,12 +119,15 @@ def startup() -> dict[str, float]:
 
 def memory() -> dict[str, float]:
     code = (
-        "import resource,sys; from voicecoach.banks import find_question; "
+        "import sys; from voicecoach.banks import find_question; "
         "from voicecoach.scoring.score import Settings, score_answer; "
         "q=find_question('bias-variance')[1]; "
         "score_answer(q, 'High bias means the model is too simple and underfits.', "
         "Settings(judge=sys.argv[1]=='1')); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+        # VmHWM, not ru_maxrss: ru_maxrss survives fork and exec, so a child of this
+        # (large) benchmark process would report at least the parent's peak
+        "print([int(x.split()[1]) for x in open('/proc/self/status') "
+        "if x.startswith('VmHWM')][0] / 1024)"
     )
     mb = {
         k: float(

@@ -80,7 +80,7 @@ def run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, fl
 
 
 def audio_files(manifest: Path) -> list[Path]:
-    from voicecoach.batch.run import read_manifest
+    from voicecoach.batch import read_manifest
 
     return [i.path for i in read_manifest(manifest) if i.path.is_file()]
 

@@ -51,3 +51,23 @@ def test_rules_generalise_to_the_heldout_set() -> None:
     assert rep.coverage_f1 >= 0.80
     assert rep.flag_precision >= 0.95 and rep.flag_recall >= 0.65
     assert rep.filler_exact_rate >= 0.85
+
+
+@pytest.mark.slow
+def test_the_judge_on_the_devset() -> None:
+    """The product's scorer (judge and rules). The floors sit just under the figures of the
+    shipped model (coverage F1 0.876, red flags P 0.957 / R 1.0): a model or threshold change
+    that loses ground fails here. The rules were tuned on this set, the judge never."""
+    rep = _report("devset")
+    assert rep.coverage_f1 >= 0.86
+    assert rep.flag_precision >= 0.93 and rep.flag_recall >= 0.97
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (HERE / "heldout").is_dir(), reason="no held-out set")
+def test_the_judge_generalises_to_the_heldout_set() -> None:
+    """Never tuned on. Floors just under the shipped model's figures (coverage F1 0.896,
+    red flags P 1.0 / R 0.931), and above the rules alone (0.820, 1.0 / 0.690)."""
+    rep = _report("heldout")
+    assert rep.coverage_f1 >= 0.88
+    assert rep.flag_precision >= 0.95 and rep.flag_recall >= 0.90
