@@ -18,6 +18,7 @@ audio; a decoder loop writes more copies than the audio under them could hold. S
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from voicecoach.asr.intervals import Interval, core, overlap, pad, point_span, times
 from voicecoach.transcript import Word
@@ -35,8 +36,14 @@ def syllables(text: str) -> int:
     return max(1, len(re.findall(r"[aeiouy]+", core(text))))
 
 
-def collapse_stacks(words: list[Word]) -> tuple[list[Word], list[str]]:
-    """Drop the copies of a word that cannot fit where Whisper placed them."""
+def _same_word_runs(
+    words: list[Word],
+    together: Callable[[Word, Word], bool],
+    fits: Callable[[list[Word], int], int],
+) -> tuple[list[Word], list[str]]:
+    """Walk runs of copies of one word (``together`` says whether the next copy belongs to
+    the run); of each run keep the first ``fits(run, end)`` copies (``end``: the index after
+    the run). Returns the words kept and the texts dropped."""
     out: list[Word] = []
     dropped: list[str] = []
     i = 0
@@ -47,44 +54,42 @@ def collapse_stacks(words: list[Word]) -> tuple[list[Word], list[str]]:
             j < len(words)
             and key
             and core(words[j].text) == key
-            and times(words[j])[0] - times(words[j - 1])[0] < STACK_S
+            and together(words[j - 1], words[j])
         ):
             j += 1
         group = words[i:j]
         if len(group) > 1:
-            start = times(group[0])[0]
-            until = max(times(words[j])[0] if j < len(words) else 0.0, times(group[-1])[1])
-            fits = max(1, int((until - start) / (SYLLABLE_S * syllables(key))))
-            dropped += [w.text for w in group[fits:]]
-            group = group[:fits]
+            keep = fits(group, j)
+            dropped += [w.text for w in group[keep:]]
+            group = group[:keep]
         out += group
         i = j
     return out, dropped
+
+
+def collapse_stacks(words: list[Word]) -> tuple[list[Word], list[str]]:
+    """Drop the copies of a word that cannot fit where Whisper placed them."""
+
+    def fits(group: list[Word], j: int) -> int:
+        start = times(group[0])[0]
+        until = max(times(words[j])[0] if j < len(words) else 0.0, times(group[-1])[1])
+        return max(1, int((until - start) / (SYLLABLE_S * syllables(group[0].text))))
+
+    return _same_word_runs(words, lambda prev, w: times(w)[0] - times(prev)[0] < STACK_S, fits)
 
 
 def trim_runs(words: list[Word], heard: list[Interval]) -> tuple[list[Word], list[str]]:
     """Copies of one word in a row keep only as many as the sound heard under them holds at
     ``SYLLABLE_S`` a syllable ("uh" written six times over 0.3 s of a drawn-out "-er" is one
     "uh"; "words, words, words" over a second of speech stays)."""
-    out: list[Word] = []
-    dropped: list[str] = []
-    i = 0
-    while i < len(words):
-        key = core(words[i].text)
-        j = i + 1
-        while j < len(words) and key and core(words[j].text) == key:
-            j += 1
-        group = words[i:j]
-        if len(group) > 1:
-            a = times(group[0])[0]
-            b = max(times(w)[1] for w in group)
-            held = overlap([(a - 0.1, b + 0.1)], heard)
-            fits = max(1, int(held / (SYLLABLE_S * syllables(key))))
-            dropped += [w.text for w in group[fits:]]
-            group = group[:fits]
-        out += group
-        i = j
-    return out, dropped
+
+    def fits(group: list[Word], j: int) -> int:
+        a = times(group[0])[0]
+        b = max(times(w)[1] for w in group)
+        held = overlap([(a - 0.1, b + 0.1)], heard)
+        return max(1, int(held / (SYLLABLE_S * syllables(group[0].text))))
+
+    return _same_word_runs(words, lambda prev, w: True, fits)
 
 
 def repeat_runs(words: list[Word]) -> list[tuple[int, int, int]]:
