@@ -61,6 +61,7 @@ def init_worker(config: WorkerConfig, cpu_threads: int, pool: bool = False) -> N
     _state.clear()
     _state.update(config=config, threads=cpu_threads, banks={})
     one_blas_thread()
+    keep_freed_memory()
     with contextlib.suppress(ImportError):
         from tqdm import tqdm  # faster-whisper's progress bar (off) takes a lock anyway
 
@@ -97,6 +98,27 @@ def one_blas_thread() -> None:
             if fn is not None:
                 fn(1)
                 break
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+MMAP_THRESHOLD = 32 << 20  # glibc's own ceiling for its dynamic threshold (64-bit)
+
+
+def keep_freed_memory() -> None:
+    """Let glibc keep freed memory for reuse, as it does by default.
+
+    A Dask nanny starts its worker with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes
+    glibc's mmap threshold at 128 KiB: every buffer the model allocates for a decode then
+    comes fresh from the kernel and goes back to it (thousands of mmap/munmap calls and page
+    faults a second), and decoding took twice as long on a cluster worker as in a local
+    batch worker (BENCHMARKS.md, issue 13). A worker keeps at most 64 MiB of freed memory
+    this way. Not glibc (musl, macOS): nothing to do."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)
 
 
 def _die_with_parent() -> None:
