@@ -333,3 +333,41 @@ def test_without_dask_a_cluster_run_says_what_to_install(tmp_path) -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "pip install 'voicecoach[cluster]'" in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+MALLINFO = """
+import ctypes, sys
+import numpy as np
+from voicecoach.batch.worker import keep_freed_memory
+
+FIELDS = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in FIELDS.split()]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "fixed":
+    keep_freed_memory()
+before = libc.mallinfo2().hblks
+x = np.ones(4 << 20, np.uint8)  # 4 MiB: mmapped when the threshold is stuck at 128 KiB
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's mallopt")
+def test_workers_undo_the_nannys_malloc_trim_setting():
+    """A Dask nanny's MALLOC_TRIM_THRESHOLD_=65536 pins glibc's mmap threshold at 128 KiB, so
+    every large buffer of a decode is a fresh mmap (decoding ran twice as slow); a worker
+    sets the thresholds back, and a 4 MiB buffer then comes from the heap."""
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+
+    def mmapped(mode: str) -> int:
+        p = subprocess.run(
+            [sys.executable, "-c", MALLINFO, mode], env=env, capture_output=True, text=True
+        )
+        assert p.returncode == 0, p.stderr
+        return int(p.stdout.strip())
+
+    assert mmapped("as-started") == 1  # the nanny's setting, as a worker inherits it
+    assert mmapped("fixed") == 0
