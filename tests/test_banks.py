@@ -398,6 +398,19 @@ def test_minimal_bank_loads(tmp_path: Path) -> None:
     assert bank.get("q1").watch == () and bank.get("q1").points[0].weight == 1.0
 
 
+def test_a_bank_is_parsed_once_until_its_file_changes(tmp_path: Path) -> None:
+    import os
+
+    path = _bank(tmp_path, _q())
+    first = load_bank(path)
+    assert load_bank(path) is first  # a batch looks every input up in every bank
+    path.write_text(path.read_text(encoding="utf-8").replace("q1", "q2"), encoding="utf-8")
+    st = path.stat()  # same size; move the time on in case the clock did not tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    again = load_bank(path)
+    assert again is not first and "q2" in again and "q1" not in again
+
+
 BROKEN = [
     ("duplicate-id", _q("twice") + _q("twice"), "twice", "id", "duplicate"),
     (

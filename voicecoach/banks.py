@@ -302,10 +302,27 @@ def validate_bank(spec: str | Path) -> tuple[Bank | None, list[BankError]]:
     return (None if problems else bank), problems
 
 
+_loaded: dict[tuple[Path, str], tuple[tuple[int, int], Bank]] = {}
+
+
 def load_bank(spec: str | Path) -> Bank:
-    """Load and validate a bank by id or path. Raises :class:`BankError`."""
+    """Load and validate a bank by id or path. Raises :class:`BankError`.
+
+    A bank is parsed once per process while its file is unchanged (same size and
+    modification time): a batch looks each input's question up in every bundled bank."""
     path = resolve_bank(spec)
-    return parse_bank(_read(path), path)
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return parse_bank(_read(path), path)  # _read says what is wrong
+    key = (path.resolve(), str(path))
+    hit = _loaded.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    bank = parse_bank(_read(path), path)
+    _loaded[key] = (stamp, bank)
+    return bank
 
 
 def all_banks() -> list[Bank]:
