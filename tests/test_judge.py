@@ -139,3 +139,34 @@ def test_commands_that_do_not_score_never_load_the_judge(tmp_path) -> None:
             env={"VOICECOACH_HOME": str(tmp_path), "PATH": "/usr/bin"},
         )
         assert re.search(r"LOADED=False$", p.stderr.strip()), (args, p.stderr)
+
+
+def test_a_point_its_phrase_settles_is_decided_as_if_every_window_were_read() -> None:
+    """judge_answer reads a point's nearest windows only when its phrase hit does not settle
+    it (decide.read_points ``settle``): the decisions are those of reading them all."""
+    from voicecoach.judge.apply import _window_of
+    from voicecoach.judge.decide import Thresholds, point_made, read_points
+    from voicecoach.judge.model import get_model
+    from voicecoach.judge.windows import split_windows
+    from voicecoach.scoring.coverage import match_points
+    from voicecoach.scoring.textnorm import NormText
+
+    model = get_model()
+    t = Thresholds.from_config(model.config["thresholds"])
+    settled = 0
+    for bank in ("ml-engineer", "behavioral"):
+        for q in load_bank(bank).questions:
+            text = q.model_answer
+            windows = split_windows(text)
+            texts = [w.text(text) for w in windows]
+            hits = [m.hit for m in match_points(q, NormText(text))]
+            hints = [_window_of(windows, (h.char_start, h.char_end)) if h else None for h in hits]
+            reading = model.read_windows(q.text, texts)
+            labels = [p.label for p in q.points]
+            full = read_points(model, labels, texts, reading, hints, t.candidates)
+            lazy = read_points(model, labels, texts, reading, hints, t.candidates, t.overrule)
+            for f, lz, h in zip(full, lazy, hints, strict=True):
+                assert point_made(f, h is not None, t) == point_made(lz, h is not None, t)
+                assert lz.p_hint == pytest.approx(f.p_hint, abs=1e-5) if h is not None else True
+                settled += h is not None and lz.p_hint is not None and lz.p_hint >= t.overrule
+    assert settled >= 20  # the shortcut is taken, so the comparison means something

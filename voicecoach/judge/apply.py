@@ -88,9 +88,8 @@ def judge_answer(
     texts = [w.text(text) for w in windows]
     reading = model.read_windows(question.text, texts)
     hint_windows = [_window_of(windows, h) if h else None for h in hits]
-    reads = read_points(
-        model, [p.label for p in question.points], texts, reading, hint_windows, t.candidates
-    )
+    labels = [p.label for p in question.points]
+    reads = read_points(model, labels, texts, reading, hint_windows, t.candidates, t.overrule)
     points = []
     for hit, hw, r in zip(hits, hint_windows, reads, strict=True):
         made, method = point_made(r, hit is not None and hw is not None, t)

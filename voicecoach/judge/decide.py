@@ -59,21 +59,39 @@ def read_points(
     reading: Reading,
     hints: list[int | None],
     candidates: int,
+    settle: float | None = None,
 ) -> list[PointReading]:
-    """For each label: its nearest windows (and its phrase-hit window) read closely."""
+    """For each label: its nearest windows (and its phrase-hit window) read closely.
+
+    ``settle``: a point whose phrase-hit window reads at least this (the ``overrule``
+    threshold) is decided by its phrase whatever its other windows read, so those are read
+    only for the points it does not settle; its ``best`` is then the hint window. None
+    (calibration): every point's candidates are read."""
     if not windows or not labels:
         return [PointReading(None, 0.0, None) for _ in labels]
-    sims = model.embed_labels(labels) @ reading.embeddings.T  # (points, windows)
-    picks: list[list[int]] = []
-    for i, hint in enumerate(hints):
-        near = [int(j) for j in np.argsort(-sims[i])[:candidates]]
+    settled: dict[int, float] = {}
+    if settle is not None:
+        hinted = [(i, h) for i, h in enumerate(hints) if h is not None]
+        first = model.cover([(labels[i], windows[h]) for i, h in hinted])
+        settled = {i: float(p) for (i, _), p in zip(hinted, first, strict=True) if p >= settle}
+    open_ = [i for i in range(len(labels)) if i not in settled]
+    sims = model.embed_labels([labels[i] for i in open_]) @ reading.embeddings.T if open_ else None
+    picks: dict[int, list[int]] = {}
+    for row, i in enumerate(open_):
+        assert sims is not None
+        near = [int(j) for j in np.argsort(-sims[row])[:candidates]]
+        hint = hints[i]
         if hint is not None and hint not in near:
             near.append(hint)
-        picks.append(near)
-    pairs = [(labels[i], windows[j]) for i, js in enumerate(picks) for j in js]
+        picks[i] = near
+    pairs = [(labels[i], windows[j]) for i, js in picks.items() for j in js]
     probs = model.cover(pairs)
     out, k = [], 0
-    for i, js in enumerate(picks):
+    for i in range(len(labels)):
+        if i in settled:
+            out.append(PointReading(hints[i], settled[i], settled[i]))
+            continue
+        js = picks[i]
         ps = probs[k : k + len(js)]
         k += len(js)
         b = int(np.argmax(ps))
