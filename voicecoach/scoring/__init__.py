@@ -2,9 +2,10 @@
 
 Owns the English normaliser (:mod:`.textnorm`, rules in ``voicecoach/data``), the phrase
 matcher (:mod:`.match`), key-point coverage (:mod:`.coverage`), fillers (:mod:`.fillers`),
-red flags (:mod:`.redflags`), delivery (:mod:`.delivery`), tips (:mod:`.tips`), the overall
-score's weights (:mod:`.weights`), the typed result (:mod:`.result`), and measurement against
-hand-marked answers (:mod:`.evaluation`). Nothing here imports speech libraries.
+red flags (:mod:`.redflags`; their compiled patterns are kept on disk by :mod:`.patterns`),
+delivery (:mod:`.delivery`), tips (:mod:`.tips`), the overall score's weights
+(:mod:`.weights`), the typed result (:mod:`.result`), and measurement against hand-marked
+answers (:mod:`.evaluation`). Nothing here imports speech libraries.
 
 Exports: :func:`score_answer`, :class:`Settings`, :class:`Result` (and its parts in
 :mod:`.result`), ``SCHEMA``.

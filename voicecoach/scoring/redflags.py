@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 
 from voicecoach.banks import RED_FLAG_CATEGORIES
 from voicecoach.scoring.match import negated
+from voicecoach.scoring.patterns import compile_cached
 from voicecoach.scoring.textnorm import NormText, is_sentence_break
 from voicecoach.storage import package_text
 
@@ -86,7 +87,7 @@ def _join(patterns: list[str], macros: dict[str, str], where: str) -> re.Pattern
     try:
         # Every pattern starts at a word start; testing that once up front, instead of in each
         # alternative, keeps the joined pattern fast as the pattern lists grow.
-        return re.compile("(?<!\\w)(?:" + "|".join(parts) + ")")
+        return compile_cached("(?<!\\w)(?:" + "|".join(parts) + ")")
     except re.error:
         for p, full in zip(patterns, parts, strict=True):  # name the broken one
             try:
