@@ -179,6 +179,35 @@ def test_cluster_results_match_a_local_batch_by_path_and_by_bytes(dask_rig, tmp_
     assert "0 scored, 4 already done, 3 failed" in r.stderr, r.stderr
 
 
+def _profiling(dask_worker) -> bool:
+    return dask_worker.periodic_callbacks["profile"].is_running()
+
+
+def _bank_text(digest: str) -> str | None:
+    from voicecoach.batch.worker import _texts  # the worker's own, not a pickled copy
+
+    return _texts.get(digest)
+
+
+@pytest.mark.slow
+def test_a_run_pauses_the_workers_profiler_and_starts_it_again(dask_rig) -> None:
+    import cloudpickle
+
+    from voicecoach.batch.cluster import RunPlugin
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests
+    client = dask_rig.client()
+    assert all(client.run(_profiling).values())  # Dask's default: on
+    client.register_plugin(RunPlugin({"abc": "id = 'x'"}), name="vc-test-run")
+    try:
+        assert not any(client.run(_profiling).values())
+        assert set(client.run(_bank_text, "abc").values()) == {"id = 'x'"}
+    finally:
+        client.unregister_worker_plugin("vc-test-run")
+        assert all(client.run(_profiling).values())
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
 @pytest.mark.audio
 @pytest.mark.slow
 def test_a_worker_killed_mid_file_loses_nothing_and_writes_nothing_twice(tmp_path) -> None:

@@ -6,7 +6,8 @@ bookkeeping; workers only score (:func:`voicecoach.batch.worker.score_remote`), 
 model loaded once in its own process, threads matched to the worker's ``--nthreads``.
 
 * Banks travel as TOML text in a worker plugin (installed on every worker, also on workers
-  that join later), never as paths.
+  that join later), never as paths. The plugin also pauses Dask's statistical profiler on
+  the workers for the run (see :class:`RunPlugin`).
 * Audio travels as a path when every worker sees the client's files at the same paths (a
   shared filesystem; checked on each worker before the run, by size), else as bytes;
   ``cluster_audio`` ``"paths"`` or ``"bytes"`` decides instead of that check.
@@ -50,14 +51,34 @@ class ClusterError(UserError):
     """The cluster cannot be reached or used."""
 
 
-class BanksPlugin(WorkerPlugin):
-    """Gives every worker, present or joining later, the run's banks as TOML text."""
+PROFILER = ("profile", "profile-cycle")  # a Dask worker's statistical profiler callbacks
+
+
+class RunPlugin(WorkerPlugin):
+    """Sets up every worker, present or joining later, for the run: its banks as TOML text,
+    and Dask's statistical profiler paused while the run is registered.
+
+    The profiler takes a sample of the scoring thread's stack 100 times a second (for the
+    dashboard's profile page); on a worker that decodes on all its cores it cost about 4% of
+    the worker's CPU time in ``bench/throughput_cluster.py``. It is started again when the
+    run ends (``teardown``), so a shared cluster's other users keep their profiles."""
 
     def __init__(self, banks: dict[str, str]) -> None:
         self.banks = banks
+        self._paused: list[Any] = []
 
     def setup(self, worker: Any) -> None:
         use_banks(self.banks)
+        callbacks = getattr(worker, "periodic_callbacks", {})
+        for name in PROFILER:
+            pc = callbacks.get(name)
+            if pc is not None and pc.is_running():
+                pc.stop()
+                self._paused.append(pc)
+
+    def teardown(self, worker: Any) -> None:
+        while self._paused:
+            self._paused.pop().start()
 
 
 class DaskExecutor:
@@ -183,7 +204,7 @@ class DaskExecutor:
         texts = {p: p.read_text(encoding="utf-8") for p in {j.bank for j in jobs}}
         banks = {hashlib.sha256(t.encode()).hexdigest(): t for t in texts.values()}
         self._plugin = f"voicecoach-banks-{uuid.uuid4().hex[:12]}"
-        client.register_plugin(BanksPlugin(banks), name=self._plugin)
+        client.register_plugin(RunPlugin(banks), name=self._plugin)
         by_key: dict[Any, Job] = {}
         pending = iter(jobs)
         done = as_completed(loop=client.loop)
