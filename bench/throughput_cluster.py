@@ -12,7 +12,9 @@ Both runs load their models inside the timed run. Printed: audio seconds per sec
 time for each and their ratio (target >= 0.9), the per-file overhead of the cluster path
 (extra wall time per file, and extra worker time per file), the peak resident memory of each
 worker process, and the hours 10,000 answers of 90 s would take on 1, 4 and 16 such workers
-at the measured per-worker rate. --rounds N alternates the two N times.
+at the measured per-worker rate. --rounds N alternates the two N times and also prints
+the ratio of all rounds together (this machine's speed drifts by 10-20% between minutes, so
+one round's ratio is noisy).
 
     .venv/bin/python bench/throughput_cluster.py [--files samples/manifest.csv] [--rounds 1]
 """
@@ -187,7 +189,8 @@ def measure(manifest: Path, rounds: int, send_bytes: bool, tmp: Path) -> None:
     base = [sys.executable, "-m", "voicecoach", "batch", "--manifest", str(manifest)]
     cluster = Cluster(n, tmp)
     try:
-        ratios = []
+        ratios: list[float] = []
+        walls = [0.0, 0.0]  # local, cluster: summed over the rounds
         for rnd in range(1, rounds + 1):
             lw, lpeak, lrows = run_batch([*base, "-j", str(n)], _children)
             cmd = [*base, "--cluster", cluster.address]
@@ -201,6 +204,8 @@ def measure(manifest: Path, rounds: int, send_bytes: bool, tmp: Path) -> None:
             ]
             lr, cr = audio_s / lw, audio_s / cw
             ratios.append(cr / lr)
+            walls[0] += lw
+            walls[1] += cw
             extra_wall = (cw - lw) / len(files)
             extra_work = ((cw * n - busy_s(crows)) - (lw * n - busy_s(lrows))) / len(files)
             print(
@@ -216,8 +221,11 @@ def measure(manifest: Path, rounds: int, send_bytes: bool, tmp: Path) -> None:
             )
         per_worker = cr / n
         hours = {k: ANSWERS * ANSWER_S / (per_worker * k) / 3600 for k in (1, 4, 16)}
+        pooled = walls[0] / walls[1]
         print(
-            f"ratio cluster/local: {', '.join(f'{r:.2f}' for r in ratios)}; per-worker "
+            f"ratio cluster/local: {', '.join(f'{r:.2f}' for r in ratios)}"
+            + (f" (all rounds together: {pooled:.2f})" if len(ratios) > 1 else "")
+            + "; per-worker "
             f"rate {per_worker:.1f} audio s/s; {ANSWERS} x {ANSWER_S:.0f} s answers: "
             + ", ".join(f"{k} worker(s) {h:.1f} h" for k, h in hours.items())
         )
