@@ -96,3 +96,27 @@ def test_no_refine_decodes_the_pieces_alone(model):
     t, _ = _long(model, refine=False)
     assert t.info["refines"] == [] and len(t.info["pieces"]) >= 4
     assert t.text.lower().count("balance") == 3, t.text
+
+
+def test_fillers_pieces_wrote_over_breaths_do_not_keep_a_refine_out(model):
+    """Decoded in half-second steps, the pieces of a real recording with loud breaths
+    between its words write "Mm-hmm." four times over one breath; the refine at the stop
+    hears the words alone. Fewer fillers is not fewer words: its words replace theirs."""
+    from voicecoach.asr.audio import load_audio
+    from voicecoach.asr.streaming import LiveDecoder
+
+    audio = load_audio(Path(__file__).parent / "fixtures" / "real" / "voice-breaths.flac")
+    # refine only at the stop, whatever this machine's speed: the test does not hang on it
+    dec = LiveDecoder(lambda: model, None, refine_s=1e9, quiet_budget_s=0.0, stop_budget_s=1e9)
+    step = 8000
+    for i in range(0, len(audio), step):
+        dec.add(audio[i : i + step])
+        while dec.step():
+            pass
+    pieces = [w.text.lower().strip(".,?!") for w in dec._words]
+    dec.stop()
+    t = dec.transcript()
+    assert pieces.count("mm-hmm") >= 2, pieces  # what the refine has to undo
+    (refine,) = t.info["refines"]
+    assert refine["kept"] and refine["words"] < refine["piece_words"], refine
+    assert "mm-hmm" not in t.text.lower() and "montreal" in t.text.lower(), t.text

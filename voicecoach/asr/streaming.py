@@ -28,11 +28,12 @@ words is kept.
 Short pieces carry little context. So whenever there is nothing to cut it *refines*: the
 pieces since the last refined time are decoded again as one window of up to
 ``refine_max_s`` (20 s), from a piece boundary to a piece boundary, and its words replace
-theirs (unless it heard clearly fewer words: then the pieces stand). It refines while the
-candidate speaks once ``refine_s`` (8 s) has gathered; in a pause, when the answer may be
-over, only what is expected to take at most ``quiet_budget_s`` (1 s: done before an
-auto-stop); at the stop only what takes at most ``stop_budget_s`` (0.5 s). So the feedback
-never waits long for a refine, and the end of an answer may keep its pieces' words.
+theirs (unless it heard clearly fewer words, fillers not counted: then the pieces stand).
+It refines while the candidate speaks once ``refine_s`` (8 s) has gathered; in a pause,
+when the answer may be over, only what is expected to take at most ``quiet_budget_s`` (1 s:
+done before an auto-stop); at the stop only what takes at most ``stop_budget_s`` (0.5 s).
+So the feedback never waits long for a refine, and the end of an answer may keep its
+pieces' words.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from voicecoach.asr.audio import SAMPLE_RATE
+from voicecoach.asr.fillers import is_filler
 from voicecoach.asr.guards import word_cap
 from voicecoach.asr.intervals import Interval, _r, overlap, times
 from voicecoach.asr.vad import DIGITAL_SILENCE_DB, activity, frame_db, vad_stretches
@@ -75,6 +77,11 @@ class _Tape:
     def get(self, start: float, end: float) -> np.ndarray:
         a, b = max(0, int(round(start * SAMPLE_RATE))), int(round(end * SAMPLE_RATE))
         return self._a[a : min(b, self.n)].copy()
+
+
+def _content(words: list[Word]) -> int:
+    """How many of ``words`` are not fillers."""
+    return sum(not is_filler(w) for w in words)
 
 
 def _same(a: Word, b: Word) -> bool:
@@ -275,8 +282,12 @@ class LiveDecoder:
         words = [w for w in piece.words if start <= sum(times(w)) / 2 < end]
         if words and before and _same(words[0], before[-1]):
             words = words[1:]
-        # a window that heard clearly fewer words than its pieces skipped some: keep those
-        kept = len(words) >= len(old) - max(2, 0.08 * len(old))
+        # a window that heard clearly fewer words than its pieces skipped some: keep those.
+        # Fillers are not counted: pieces decoded with little context write hesitations
+        # over breaths and laughter ("Mm-hmm." four times), which a window that hears them
+        # in context leaves out
+        said, was = _content(words), _content(old)
+        kept = said >= was - max(2, 0.08 * was)
         if kept:
             self._words = before + words + after
             for name, new in (("_speech", piece.speech), ("_unrec", piece.unrecognized)):
