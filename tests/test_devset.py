@@ -71,3 +71,22 @@ def test_the_judge_generalises_to_the_heldout_set() -> None:
     rep = _report("heldout")
     assert rep.coverage_f1 >= 0.88
     assert rep.flag_precision >= 0.95 and rep.flag_recall >= 0.90
+
+
+ANSWER_SETS = sorted(p.name for p in HERE.iterdir() if p.is_dir() and p.name != "flagset")
+
+
+@pytest.mark.parametrize("name", ANSWER_SETS)
+def test_every_marked_answer_names_real_questions_points_and_flags(name: str) -> None:
+    """A typo in a hand-marked set (a point id the bank does not have) would count as a
+    miss of the scorer's forever: every id must exist."""
+    from voicecoach.banks import RED_FLAG_CATEGORIES, load_bank
+
+    cases = load_devset(HERE / name)
+    assert cases, f"no answers in eval/{name}"
+    assert len({c.id for c in cases}) == len(cases), "duplicate answer ids"
+    for c in cases:
+        q = load_bank(c.bank).get(c.question)
+        assert set(c.points) <= {p.id for p in q.points}, (c.id, c.points)
+        assert set(c.red_flags) <= set(RED_FLAG_CATEGORIES), (c.id, c.red_flags)
+        assert c.text.strip(), c.id
