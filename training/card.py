@@ -49,6 +49,7 @@ SETS = {
     "devset": "eval/devset (96 answers; the rules were tuned on it)",
     "heldout": "eval/heldout (48 answers; never tuned on)",
     "blind": "eval/blind (written after training, never tuned on)",
+    "blind2": "eval/blind2 (126 answers, 75 to label-only banks; written blind, never tuned on)",
     "flagset": "eval/flagset (red-flag statements; the rules were tuned on them)",
 }
 
