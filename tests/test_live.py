@@ -98,25 +98,60 @@ def test_no_refine_decodes_the_pieces_alone(model):
     assert t.text.lower().count("balance") == 3, t.text
 
 
-def test_fillers_pieces_wrote_over_breaths_do_not_keep_a_refine_out(model):
-    """Decoded in half-second steps, the pieces of a real recording with loud breaths
-    between its words write "Mm-hmm." four times over one breath; the refine at the stop
-    hears the words alone. Fewer fillers is not fewer words: its words replace theirs."""
+def _words(*texts: str) -> list:
+    from voicecoach.transcript import Word
+
+    return [Word(t, 0.5 * i, 0.5 * i + 0.4, 0.9) for i, t in enumerate(texts)]
+
+
+def test_fewer_fillers_is_not_fewer_words():
+    """What the pieces of tests/fixtures/real/voice-breaths.flac wrote in a session here
+    (four "Mm-hmm." over one breath), against the refine window that heard the words alone;
+    the old rule (all words counted) kept the pieces."""
+    from voicecoach.asr.streaming import heard_enough
+
+    pieces = _words("Montreal.", "Forest.", "Mm-hmm.", "Mm-hmm.", "Mm-hmm.", "Mm-hmm.")
+    window = _words("Montreal.", "Forced.")
+    assert heard_enough(window, pieces)
+    assert not len(window) >= len(pieces) - max(2, 0.08 * len(pieces))  # the old rule
+    # a window that lost words (not fillers) still loses to its pieces
+    said = _words(
+        *[
+            "so",
+            "we",
+            "split",
+            "the",
+            "data",
+            "into",
+            "k",
+            "folds",
+            "and",
+            "keep",
+            "the",
+            "class",
+            "balance",
+        ]
+    )
+    assert not heard_enough(said[:8], said)
+    assert heard_enough(said[:11], said)  # two words fewer: within the tolerance
+
+
+def test_a_refine_at_the_stop_leaves_no_filler_over_a_breath(model):
+    """The real recording with loud breaths between its words, decoded in half-second steps
+    and refined at the stop (whatever this machine's speed): the transcript has its words
+    and nothing written over the breaths, whether or not the pieces wrote "Mm-hmm."."""
     from voicecoach.asr.audio import load_audio
     from voicecoach.asr.streaming import LiveDecoder
 
     audio = load_audio(Path(__file__).parent / "fixtures" / "real" / "voice-breaths.flac")
-    # refine only at the stop, whatever this machine's speed: the test does not hang on it
     dec = LiveDecoder(lambda: model, None, refine_s=1e9, quiet_budget_s=0.0, stop_budget_s=1e9)
     step = 8000
     for i in range(0, len(audio), step):
         dec.add(audio[i : i + step])
         while dec.step():
             pass
-    pieces = [w.text.lower().strip(".,?!") for w in dec._words]
     dec.stop()
     t = dec.transcript()
-    assert pieces.count("mm-hmm") >= 2, pieces  # what the refine has to undo
     (refine,) = t.info["refines"]
-    assert refine["kept"] and refine["words"] < refine["piece_words"], refine
+    assert refine["kept"], refine
     assert "mm-hmm" not in t.text.lower() and "montreal" in t.text.lower(), t.text

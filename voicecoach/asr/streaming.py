@@ -79,9 +79,15 @@ class _Tape:
         return self._a[a : min(b, self.n)].copy()
 
 
-def _content(words: list[Word]) -> int:
-    """How many of ``words`` are not fillers."""
-    return sum(not is_filler(w) for w in words)
+def heard_enough(window: list[Word], pieces: list[Word]) -> bool:
+    """Whether a refine window's words may replace its pieces' words: a window that heard
+    clearly fewer words than the pieces skipped some, and then the pieces stand. Fillers are
+    not counted: pieces decoded with little context write hesitations over breaths and
+    laughter ("Mm-hmm." four times over one breath), which the window, hearing them in
+    context, leaves out."""
+    said = sum(not is_filler(w) for w in window)
+    was = sum(not is_filler(w) for w in pieces)
+    return said >= was - max(2, 0.08 * was)
 
 
 def _same(a: Word, b: Word) -> bool:
@@ -282,12 +288,7 @@ class LiveDecoder:
         words = [w for w in piece.words if start <= sum(times(w)) / 2 < end]
         if words and before and _same(words[0], before[-1]):
             words = words[1:]
-        # a window that heard clearly fewer words than its pieces skipped some: keep those.
-        # Fillers are not counted: pieces decoded with little context write hesitations
-        # over breaths and laughter ("Mm-hmm." four times), which a window that hears them
-        # in context leaves out
-        said, was = _content(words), _content(old)
-        kept = said >= was - max(2, 0.08 * was)
+        kept = heard_enough(words, old)
         if kept:
             self._words = before + words + after
             for name, new in (("_speech", piece.speech), ("_unrec", piece.unrecognized)):
