@@ -1,7 +1,7 @@
 """Live transcription against decoding the whole answer, on a simulated real-time clock.
 
     .venv/bin/python bench/live_wer.py [--set samples|real|fluent|all] [--chunk 0.5]
-                                       [--no-refine] [--show] [--json OUT]
+                                       [--no-refine] [--show] [--json OUT] [--feedback]
 
 Each answer is fed to :class:`voicecoach.asr.streaming.LiveDecoder` in chunks as practice
 does (0.5 s), on a clock that runs as the audio would arrive: while a piece decodes (for as
@@ -18,7 +18,11 @@ tests/fixtures/real, no context), ``fluent`` (bench/practice_latency.py's answer
 30 s and 90 s of fluent speech with no pause over 0.25 s, rendered once per run).
 ``--tail`` (2 s): silence after the last word before the recording stops, as with
 ``--auto-stop 2``; ``--tail 0`` is a key pressed on the last word. ``--no-refine`` measures
-the pieces alone.
+the pieces alone. ``--feedback`` also scores the live and the whole transcript of every
+answer to a bank question (samples: their question; fluent: bias-variance, as practice's
+benchmark asks) and counts the answers whose feedback differs
+(:func:`voicecoach.practice.check.feedback_changes`: a point, a flag, the filler count or the
+overall score), which is what practice's whole-recording check corrects after the fact.
 """
 
 from __future__ import annotations
@@ -69,6 +73,23 @@ def items(which: str) -> list[tuple[str, np.ndarray, str, str | None]]:
     return out
 
 
+def question_of(name: str, ctx: str | None):
+    """The bank question an answer of this set answers (None: no question)."""
+    from voicecoach.banks import load_bank
+
+    bank = load_bank("ml-engineer")
+    if name == "fluent":
+        return bank.get("bias-variance")
+    return next((q for q in bank.questions if ctx and q.text == ctx), None)
+
+
+def feedback_diff(q, whole: str, live: str) -> list[str]:
+    from voicecoach.answer import score_text
+    from voicecoach.practice.check import feedback_changes
+
+    return feedback_changes(score_text(q, live), score_text(q, whole))
+
+
 def main() -> None:
     import jiwer
 
@@ -82,6 +103,7 @@ def main() -> None:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--tune", action="append", default=[], help="KEY=VALUE for LiveDecoder")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--feedback", action="store_true", help="compare the scored feedback too")
     args = ap.parse_args()
     tuning: dict = {"refine": False} if args.no_refine else {}
     tuning.update((k, float(v)) for k, v in (t.split("=") for t in args.tune))
@@ -106,6 +128,8 @@ def main() -> None:
                 "pieces": len(live.info["pieces"]),
             }
         )
+        if args.feedback and (q := question_of(name, ctx)) is not None:
+            rows[-1]["feedback_changes"] = feedback_diff(q, whole, live.text)
         if args.show:
             r = rows[-1]
             print(f"\n[{name} {r['seconds']} s] latency {latency:.2f} s")
@@ -128,6 +152,13 @@ def main() -> None:
             f"{name:8} {len(rs):7} {sum(r['seconds'] for r in rs) / 60:6.1f}m {w:9.1%} "
             f"{lv:9.1%} {100 * (lv - w):+5.1f}p {statistics.median(lat):9.2f} / "
             f"{max(lat):.2f} s {sum(kept):5}/{len(kept)}"
+        )
+    scored = [r for r in rows if "feedback_changes" in r]
+    if scored:
+        differ = [r for r in scored if r["feedback_changes"]]
+        print(
+            f"feedback (live vs whole transcript): differs on {len(differ)} of {len(scored)} "
+            f"answers: {[r['feedback_changes'] for r in differ]}"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -9,7 +9,9 @@
    gaps, no pause over 0.3 s; (c) 120 s with its natural pauses (0.8 s between answers).
    Each idle, then again with one CPU-busy process beside it (started here). Baseline, same
    run: transcribing the whole answer after it ends. Accuracy: the live transcript's WER
-   against the text, beside the whole answer decoded at once.
+   (the feedback shown first) against the text, beside the whole answer decoded at once;
+   then the checked result that practice keeps (the recording decoded whole after the
+   feedback, voicecoach.practice.check): its WER, when it was ready, what it changed.
 2. Start-up. `voicecoach practice` with espeak-ng speaking into a virtual ALSA playback device
    that writes to a file; the time from launch to the first bytes of question audio is
    measured from outside. Baseline, same run: a bare `python -c pass`.
@@ -129,12 +131,16 @@ def feedback_latency(tmp: Path, wav: Path, runs: int) -> list[dict]:
                 raise SystemExit(f"practice failed: {err}")
             s = json.loads(next(iter(root.glob("*/session.json"))).read_text())
             a = s["answers"][0]
+            live = a["check"]["live"]  # the feedback shown first; the result: checked whole
             out.append(
                 a["timing"]
                 | {
                     "words": a["result"]["delivery"]["words"],
-                    "pieces": len(a["result"]["asr"]["pieces"]),
-                    "transcript": a["result"]["transcript"],
+                    "pieces": live["pieces"],
+                    "transcript": live["transcript"],
+                    "saved": a["result"]["transcript"],
+                    "checked_s": a["check"]["checked_s"],
+                    "feedback_changes": a["check"]["feedback_changes"],
                 }
             )
     finally:
@@ -239,6 +245,7 @@ def main() -> None:
                         hog.wait()
                 ref = normalize(text)
                 wers = [jiwer.wer(ref, normalize(r["transcript"])) for r in lat]
+                saved = [jiwer.wer(ref, normalize(r["saved"]) or "<empty>") for r in lat]
                 xs = [r["feedback_latency_s"] for r in lat]
                 row = {
                     "case": names[case],
@@ -249,6 +256,9 @@ def main() -> None:
                     "runs": xs,
                     "pieces": [r["pieces"] for r in lat],
                     "live_wer": round(statistics.median(wers), 4),
+                    "saved_wer": round(statistics.median(saved), 4),
+                    "checked_s": [r["checked_s"] for r in lat],
+                    "feedback_changes": [r["feedback_changes"] for r in lat],
                     "whole_wer": round(jiwer.wer(ref, normalize(base[1]) or "<empty>"), 4),
                     "whole_s": round(base[0], 2),
                 }
@@ -258,7 +268,9 @@ def main() -> None:
                     f"{'1 busy process' if loaded else 'idle':14} feedback median "
                     f"{row['median_s']:.2f} s p95 {row['p95_s']:.2f} s (runs {xs}; pieces "
                     f"{row['pieces']}); live WER {row['live_wer']:.2%} vs whole "
-                    f"{row['whole_wer']:.2%}; baseline (decode after the end) {base[0]:.2f} s",
+                    f"{row['whole_wer']:.2%}; baseline (decode after the end) {base[0]:.2f} s; "
+                    f"checked result (WER {row['saved_wer']:.2%}) {row['checked_s']} s after "
+                    f"the stop, feedback changes {row['feedback_changes']}",
                     flush=True,
                 )
         fq = first_question(tmp, a.runs)

@@ -89,6 +89,9 @@ def test_scripted_session_speaks_records_and_scores(alsa_rig, cv_speech, tmp_pat
     assert a["timing"]["feedback_latency_s"] >= 0
     audio, rate = sf.read(folder / a["audio"])
     assert rate == 16000 and len(audio) > len(cv_speech)
+    # after the feedback the recording was decoded whole, and that result was kept
+    assert r["asr"]["mode"].startswith("whole") and a["check"]["checked_s"] > 0
+    assert "Checked against the whole recording" in p.stdout
     # the question was really spoken: transcribe what the speech engine played
     played = alsa_rig.played().astype(np.float32) / 32768
     assert len(played) > 16000

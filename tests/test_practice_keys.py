@@ -1,6 +1,7 @@
 """`voicecoach practice` driven from a real terminal (a pseudo-terminal): the keys while
-recording (r redo, Enter stop) and after feedback (m model answer, q quit), with a real-time
-virtual microphone (private PulseAudio null sink; see tests/audio_rig.py)."""
+recording (r redo, Enter stop) and after feedback (m model answer, the whole-recording check's
+line, q quit), with a real-time virtual microphone (private PulseAudio null sink; see
+tests/audio_rig.py)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def test_keys_redo_stop_model_answer_quit(pulse_rig, tmp_path):
             t.wait_for(b"model answer", 60)
             t.press(b"m")
             t.wait_for(b"Model answer:", 30)
+            # the whole-recording check reports on screen while the menu waits for a key
+            t.wait_for(b"Checked against the whole recording", 60)
             t.press(b"q")
             assert t.proc.wait(60) == 0, t.text(2000)
         except AssertionError as e:  # say what the screen showed when a step timed out
@@ -61,5 +64,6 @@ def test_keys_redo_stop_model_answer_quit(pulse_rig, tmp_path):
     (a,) = _answers(root)
     assert a["status"] == "scored" and a["stop_reason"] == "stop"
     assert "class balance" in a["result"]["transcript"].lower()
+    assert a["result"]["asr"]["mode"].startswith("whole") and "live" in a["check"]
     assert len(list(root.glob("*/*.flac"))) == 1  # the redone take was removed
     assert b"Session summary" in t.screen

@@ -83,6 +83,12 @@ DEFAULT_BANK = "ml-engineer"
     help="Record the answers without transcribing or scoring them (for a slow machine); "
     "score the session later with 'voicecoach batch SESSION_FOLDER'.",
 )
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Keep the live transcript's score: do not decode each recording whole again "
+    "after its feedback (the check that the next question waits for).",
+)
 def practice_cmd(
     bank: str | None,
     question_ids: tuple[str, ...],
@@ -105,6 +111,7 @@ def practice_cmd(
     history: bool,
     judge: bool,
     record_only: bool,
+    no_check: bool,
 ) -> None:
     """Spoken rehearsal: hear a question, answer out loud, get scored feedback.
 
@@ -135,6 +142,7 @@ def practice_cmd(
         company=company,
         judge=judge,
         record_only=record_only,
+        check=not no_check,
     )
     questions = pick_questions(b, opts)
     Practice(b, opts, history=history).run(questions)

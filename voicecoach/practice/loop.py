@@ -23,7 +23,8 @@ from voicecoach.banks import Bank, Question
 from voicecoach.display import clean
 from voicecoach.errors import UserError
 from voicecoach.history.record import Provenance, practice_key
-from voicecoach.practice.keys import KeyReader
+from voicecoach.practice.check import Check, Pending
+from voicecoach.practice.keys import KeyReader, feedback_menu
 from voicecoach.practice.screen import meter, print_summary, spoken_summary
 from voicecoach.practice.session import RESERVE, Session
 from voicecoach.practice.setup import (
@@ -58,6 +59,7 @@ class Practice:
         self.model: Future | None = None
         self.speaker: Speaker | None = None
         self.startup: dict = {}
+        self._check: Pending | None = None  # the last answer's whole-recording check
 
     # ---------------------------------------------------------------- set-up
     def prepare(self) -> None:
@@ -146,6 +148,10 @@ class Practice:
             if outcome == "quit":
                 return outcome
             after = self._after_feedback(q)
+            if self._check is not None:  # keep the checked result before going on
+                assert self.session is not None
+                self._check.settle(self.session, self.console)
+                self._check = None
             if after == "again":
                 assert self.session is not None
                 attempt = self.session.audio_name(q.id)[2]
@@ -267,6 +273,10 @@ class Practice:
             f"[dim]feedback {latency:.2f} s after the recording stopped "
             f"({res.stopped_by}); saved {s.folder / name}[/dim]"
         )
+        if self.opts.check and not s.disk_full and self.model is not None:
+            ctx = decode_context(q, self.opts.company)
+            check = Check(self.model, q, s.folder / name, ctx, settings, result, t_stop)
+            self._check = Pending(check, n, history)
         if self.opts.speak_feedback:
             self._say(spoken_summary(result))
         if s.disk_full:
@@ -366,25 +376,8 @@ class Practice:
     def _after_feedback(self, q: Question) -> str:
         if not self.opts.interactive:
             return "next"
-        with KeyReader() as keys:
-            if not keys.active:
-                return "next"
-            self.console.print(
-                "[cyan]Enter[/cyan] next · [cyan]m[/cyan] model answer · "
-                "[cyan]a[/cyan] try again · [cyan]q[/cyan] quit"
-            )
-            while True:
-                k = keys.get(3600)
-                if k in ("enter", " ", "n"):
-                    return "next"
-                if k == "q":
-                    return "quit"
-                if k == "a":
-                    return "again"
-                if k == "m":
-                    self.console.print(
-                        Text.assemble(("Model answer: ", "bold"), clean(q.model_answer))
-                    )
+        tick = self._check.show_if_done if self._check is not None else None
+        return feedback_menu(q, self.console, tick)
 
     def _summary(self) -> None:
         assert self.session is not None

@@ -34,6 +34,7 @@ class PracticeOptions:
     company: str | None = None  # the employer practised for (red flag: not knowing it)
     judge: bool = True  # the learned judge decides with the rules
     record_only: bool = False  # save the answers to score later (voicecoach batch SESSION)
+    check: bool = True  # decode each recording whole after its feedback, keep that result
 
 
 DEFAULT_COUNT = 5
