@@ -50,6 +50,7 @@ SETS = {
     "heldout": "eval/heldout (48 answers; never tuned on)",
     "blind": "eval/blind (written after training, never tuned on)",
     "blind2": "eval/blind2 (126 answers, 75 to label-only banks; written blind, never tuned on)",
+    "blind3": "eval/blind3 (149 answers, 74 to label-only banks; written blind, never tuned on)",
     "flagset": "eval/flagset (red-flag statements; the rules were tuned on them)",
 }
 
