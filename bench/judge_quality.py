@@ -17,7 +17,8 @@ leave-question-out model); ``--only-questions`` keeps the answers to the listed
 Which set measures what: eval/devset was used to tune the rules (never to train the judge);
 eval/heldout, eval/blind, eval/blind2 and eval/blind3 were never used for tuning or training
 (blind2 and blind3 were written after the shipped model, each by a writer who read only its
-brief, the marking guidelines and the labels: see their READMEs); eval/flagset was used to tune the rules (see its README).
+brief, the marking guidelines and the labels: see their READMEs); eval/flagset was used to
+tune the rules (see its README).
 """
 
 from __future__ import annotations

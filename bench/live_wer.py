@@ -17,10 +17,13 @@ dev set the refine settings were chosen on), ``real`` (the 14 recordings of real
 tests/fixtures/real, no context), ``fluent`` (bench/practice_latency.py's answers a and b:
 30 s and 90 s of fluent speech with no pause over 0.25 s, rendered once per run).
 ``--tail`` (2 s): silence after the last word before the recording stops, as with
-``--auto-stop 2``; ``--tail 0`` is a key pressed on the last word. ``--no-refine`` measures
-the pieces alone. ``--feedback`` also scores the live and the whole transcript of every
-answer to a bank question (samples: their question; fluent: bias-variance, as practice's
-benchmark asks) and counts the answers whose feedback differs
+``--auto-stop 2``; ``--tail 0`` is a key pressed on the last word. A second baseline decodes
+the whole answer with that tail of silence, as the live decoder hears it (and as practice's
+whole-recording check decodes the saved recording): the difference between the two
+baselines is how far one whole decode moves with a little silence, the noise under any gap.
+``--no-refine`` measures the pieces alone. ``--feedback`` also scores the live and the
+whole transcript of every answer to a bank question (samples: their question; fluent:
+bias-variance, as practice's benchmark asks) and counts the answers whose feedback differs
 (:func:`voicecoach.practice.check.feedback_changes`: a point, a flag, the filler count or the
 overall score), which is what practice's whole-recording check corrects after the fact.
 """
@@ -114,13 +117,18 @@ def main() -> None:
         whole = model.transcribe(audio, ctx).text
         whole_s = time.perf_counter() - t0
         tail = np.zeros(int(args.tail * 16000), np.float32)
-        live, latency = simulate(np.concatenate([audio, tail]), model, ctx, args.chunk, **tuning)
+        recorded = np.concatenate([audio, tail])
+        # the second baseline: the same audio the live decoder hears, silence included (what
+        # practice's whole-recording check decodes): how much a whole decode moves by itself
+        whole_tail = model.transcribe(recorded, ctx).text
+        live, latency = simulate(recorded, model, ctx, args.chunk, **tuning)
         rows.append(
             {
                 "set": name,
                 "seconds": round(len(audio) / 16000, 1),
                 "ref": ref,
                 "whole": normalize(whole),
+                "whole_tail": normalize(whole_tail),
                 "live": normalize(live.text),
                 "latency_s": round(latency, 3),
                 "whole_s": round(whole_s, 3),
@@ -137,7 +145,7 @@ def main() -> None:
             print("  live: ", r["live"])
     print(
         f"{'set':8} {'answers':>7} {'audio':>7} {'whole WER':>9} {'live WER':>9} "
-        f"{'gap':>6} {'ASR latency med/max':>20} {'refines kept':>12}"
+        f"{'gap':>6} {'ASR latency med/max':>20} {'refines kept':>12} {'whole+tail WER':>14}"
     )
     for name in ["samples", "real", "fluent", "all"]:
         rs = [r for r in rows if name in ("all", r["set"])]
@@ -146,12 +154,13 @@ def main() -> None:
         refs = [r["ref"] for r in rs]
         w = jiwer.wer(refs, [r["whole"] or "<empty>" for r in rs])
         lv = jiwer.wer(refs, [r["live"] or "<empty>" for r in rs])
+        wt = jiwer.wer(refs, [r["whole_tail"] or "<empty>" for r in rs])
         lat = [r["latency_s"] for r in rs]
         kept = [x["kept"] for r in rs for x in r["refines"]]
         print(
             f"{name:8} {len(rs):7} {sum(r['seconds'] for r in rs) / 60:6.1f}m {w:9.1%} "
             f"{lv:9.1%} {100 * (lv - w):+5.1f}p {statistics.median(lat):9.2f} / "
-            f"{max(lat):.2f} s {sum(kept):5}/{len(kept)}"
+            f"{max(lat):.2f} s {sum(kept):5}/{len(kept)} {wt:14.1%}"
         )
     scored = [r for r in rows if "feedback_changes" in r]
     if scored:
