@@ -84,7 +84,7 @@ def test_check_keeps_the_whole_recording_result_in_session_and_history(tmp_path)
     assert load_rows()[0]["key"] == prov.key
 
     t_stop = time.monotonic()
-    pending = Pending(Check(get_transcriber, q, audio, ctx, RULES, live, t_stop), 1, prov)
+    pending = Pending(Check(get_transcriber, q, audio, RULES, live, t_stop), 1, prov)
     console = Console(record=True, width=200)
     pending.settle(s, console)
 
@@ -105,7 +105,7 @@ def test_a_failed_check_keeps_the_live_result(tmp_path):
     s = _session(tmp_path, None)  # the recording is missing: the decode fails
     live = score_text(q, "You split the data into k folds.", RULES)
     s.update_answer(1, status="scored", result=live.to_dict())
-    check = Check(get_transcriber, q, s.folder / "a1.wav", None, RULES, live, time.monotonic())
+    check = Check(get_transcriber, q, s.folder / "a1.wav", RULES, live, time.monotonic())
     console = Console(record=True, width=200)
     Pending(check, 1, False).settle(s, console)
     a = json.loads((s.folder / "session.json").read_text())["answers"][0]

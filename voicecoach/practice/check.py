@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from voicecoach.banks import Question
-from voicecoach.history.record import Provenance
+from voicecoach.history.record import Provenance, record_quietly
 from voicecoach.scoring.result import Result
 from voicecoach.scoring.score import Settings
 
@@ -102,8 +102,10 @@ class Check:
     """Decode ``audio`` whole and score it on a background thread (see the module doc).
 
     ``model`` is the practice loop's Future (or callable) of a loaded
-    :class:`voicecoach.asr.transcribe.Transcriber`; ``t_stop`` the ``time.monotonic()`` of
-    the end of the recording. Nothing is written here: :meth:`wait` hands the outcome to the
+    :class:`voicecoach.asr.transcribe.Transcriber`; the recording is scored by
+    :func:`voicecoach.answer.score_audio` (the company of ``settings`` in the decoding
+    context, as for ``voicecoach score``); ``t_stop`` is the ``time.monotonic()`` of the end
+    of the recording. Nothing is written here: :meth:`wait` hands the outcome to the
     caller, which keeps it.
     """
 
@@ -112,26 +114,24 @@ class Check:
         model: Future | Callable[[], Any],
         question: Question,
         audio: Path,
-        context: str | None,
         settings: Settings,
         live: Result,
         t_stop: float,
     ):
-        self._args = (model, question, audio, context, settings, live, t_stop)
+        self._args = (model, question, audio, settings, live, t_stop)
         self._outcome: CheckOutcome | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="whole-check", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        from voicecoach.answer import score_text
+        from voicecoach.answer import score_audio
 
-        model, question, audio, context, settings, live, t_stop = self._args
+        model, question, audio, settings, live, t_stop = self._args
         try:
             transcriber = model.result() if isinstance(model, Future) else model()
-            transcript = transcriber.transcribe(audio, context)
-            transcript.info["mode"] = "whole (checked after live feedback)"
-            result = score_text(question, transcript, settings)
+            result = score_audio(question, audio, transcriber, settings)
+            result.asr = {**(result.asr or {}), "mode": "whole (checked after live feedback)"}
             self._outcome = CheckOutcome(
                 result,
                 time.monotonic() - t_stop,
@@ -194,12 +194,10 @@ class Pending:
             with console.status("Checking the answer against the whole recording..."):
                 self.check.wait()
         self.show_if_done(console)
-        out = self.check.wait()
+        out = self.check.wait()  # done: returns at once
         if out is None:
             session.update_answer(self.n, check={"error": str(self.check.error)})
             return
         session.update_answer(self.n, result=out.result.to_dict(), check=out.summary())
         if isinstance(self.history, Provenance):
-            from voicecoach.history.record import record_quietly
-
             record_quietly(out.result, self.history)

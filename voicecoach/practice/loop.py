@@ -274,8 +274,7 @@ class Practice:
             f"({res.stopped_by}); saved {s.folder / name}[/dim]"
         )
         if self.opts.check and not s.disk_full and self.model is not None:
-            ctx = decode_context(q, self.opts.company)
-            check = Check(self.model, q, s.folder / name, ctx, settings, result, t_stop)
+            check = Check(self.model, q, s.folder / name, settings, result, t_stop)
             self._check = Pending(check, n, history)
         if self.opts.speak_feedback:
             self._say(spoken_summary(result))
