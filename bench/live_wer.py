@@ -15,7 +15,8 @@ whole answer after it ends, which is what `voicecoach score` does.
 Sets: ``samples`` (samples/, 31 piper-voiced answers with their questions as context: the
 dev set the refine settings were chosen on), ``real`` (the 14 recordings of real people in
 tests/fixtures/real, no context), ``fluent`` (bench/practice_latency.py's answers a and b:
-30 s and 90 s of fluent speech with no pause over 0.25 s, rendered once per run).
+30 s and 90 s of fluent speech with no pause over 0.25 s, rendered by piper once and then
+read from bench/.cache/piper, so that runs compare the same audio).
 ``--tail`` (2 s): silence after the last word before the recording stops, as with
 ``--auto-stop 2``; ``--tail 0`` is a key pressed on the last word. A second baseline decodes
 the whole answer with that tail of silence, as the live decoder hears it (and as practice's

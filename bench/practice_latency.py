@@ -16,12 +16,17 @@
    that writes to a file; the time from launch to the first bytes of question audio is
    measured from outside. Baseline, same run: a bare `python -c pass`.
 
+Piper's renderings vary from run to run, so each sentence is rendered once and kept in
+``bench/.cache/piper`` (bench/live_wer.py's ``fluent`` set uses the same answers): runs of
+the benchmarks compare the same audio. Delete that folder to render them again.
+
     flock /tmp/vc-cpu.lock .venv/bin/python bench/practice_latency.py [--runs 3] [--cases a,b,c]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -40,6 +45,7 @@ from voicecoach.tts.engines import render_piper_16k
 ROOT = Path(__file__).resolve().parent.parent
 
 VC = [sys.executable, "-m", "voicecoach"]
+PIPER_CACHE = ROOT / "bench" / ".cache" / "piper"
 
 
 def _squeeze(x: np.ndarray, longest: float = 0.25, to: float = 0.15) -> np.ndarray:
@@ -62,6 +68,19 @@ def _squeeze(x: np.ndarray, longest: float = 0.25, to: float = 0.15) -> np.ndarr
     return np.concatenate(out)
 
 
+def rendered(text: str) -> np.ndarray:
+    """``render_piper_16k(text)``, rendered once and then read from PIPER_CACHE."""
+    f = PIPER_CACHE / (hashlib.sha256(text.encode("utf-8")).hexdigest()[:20] + ".npy")
+    if f.is_file():
+        return np.load(f)
+    x = np.asarray(render_piper_16k(text), np.float32)
+    PIPER_CACHE.mkdir(parents=True, exist_ok=True)
+    part = f.with_suffix(".part.npy")
+    np.save(part, x)
+    os.replace(part, f)
+    return x
+
+
 def answer(case: str) -> tuple[np.ndarray, str]:
     """The audio and text of case a (fluent 30 s), b (fluent 90 s) or c (120 s, pauses)."""
     from voicecoach.banks import load_bank
@@ -71,7 +90,7 @@ def answer(case: str) -> tuple[np.ndarray, str]:
     for q in load_bank("ml-engineer").questions:
         sentences = [t.strip() + "." for t in q.model_answer.split(".") if t.strip()]
         for text in sentences:
-            x = render_piper_16k(text)
+            x = rendered(text)
             x = _squeeze(x) if fluent else x
             if parts and total + len(x) / 16000 > target + 3:
                 break
