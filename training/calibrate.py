@@ -211,15 +211,22 @@ def flag_figures(cases: list[WindowCase], t: Thresholds, rules: bool = True) -> 
     return {"all": _prf(*tot), "by_category": per}
 
 
-def choose(points: list[PointCase], windows: list[WindowCase]) -> Thresholds:
-    best_t, best = Thresholds(), -1.0
+def choose_points(points: list[PointCase], start: Thresholds | None = None) -> Thresholds:
+    """``start`` (default thresholds) with the ``cover`` and ``overrule`` that give the best
+    weighted key-point F1 on ``points``."""
+    base, best = start or Thresholds(), -1.0
+    chosen = base
     for cover in np.arange(0.05, 0.951, 0.025):
         for overrule in (0.0, 0.02, 0.05, 0.1, 0.2, 0.3):
-            t = replace(best_t, cover=round(float(cover), 3), overrule=overrule)
+            t = replace(base, cover=round(float(cover), 3), overrule=overrule)
             f = _weighted_f1(points, t)
             if f > best:
                 best, chosen = f, t
-    t = chosen
+    return chosen
+
+
+def choose(points: list[PointCase], windows: list[WindowCase]) -> Thresholds:
+    t = choose_points(points)
     flag = list(t.flag)
     for ci in range(1, len(CATEGORIES)):
         best_f, best_th = -1.0, 0.5

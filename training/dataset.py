@@ -167,6 +167,13 @@ def answer_group(a: dict, q: QuestionInfo) -> AnswerGroup:
 NOT_MADE = ("negated", "bare", "wrong", "echo", "vague")
 
 
+def question_keys(path: Path) -> frozenset[str]:
+    """The ``bank/question`` keys listed in a file, one a line (``#`` starts a comment line),
+    as in eval/lqo-questions.txt."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip() for x in lines if x.strip() and not x.startswith("#"))
+
+
 def load(exclude: frozenset[str] = frozenset(), seed: int = 0) -> tuple[Split, Split]:
     """(train, dev) from every file under data/."""
     qs = questions()

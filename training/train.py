@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from calibrate import calibrate
-from dataset import AnswerGroup, FlagGroup, StatementGroup, describe, load
+from dataset import AnswerGroup, FlagGroup, StatementGroup, describe, load, question_keys
 from tokenizers import Tokenizer
 from torch import nn
 from transformers import AutoModel
@@ -280,13 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     np.random.seed(SEED)
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
-    exclude = frozenset()
-    if args.exclude_questions:
-        exclude = frozenset(
-            x.strip()
-            for x in args.exclude_questions.read_text().splitlines()
-            if x.strip() and not x.startswith("#")
-        )
+    exclude = question_keys(args.exclude_questions) if args.exclude_questions else frozenset()
     train, dev = load(exclude=exclude, seed=SEED)
     print("train:", describe(train), flush=True)
     print("dev:  ", describe(dev), flush=True)
