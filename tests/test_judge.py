@@ -141,20 +141,17 @@ def test_commands_that_do_not_score_never_load_the_judge(tmp_path) -> None:
         assert re.search(r"LOADED=False$", p.stderr.strip()), (args, p.stderr)
 
 
-def test_a_point_its_phrase_settles_is_decided_as_if_every_window_were_read() -> None:
-    """judge_answer reads a point's nearest windows only when its phrase hit does not settle
-    it (decide.read_points ``settle``): the decisions are those of reading them all."""
+def model_answer_readings(*banks: str):
+    """(labels, window texts, reading, each point's phrase-hit window) of every bank
+    question's model answer, read by the shipped judge."""
     from voicecoach.judge.apply import _window_of
-    from voicecoach.judge.decide import Thresholds, point_made, read_points
     from voicecoach.judge.model import get_model
     from voicecoach.judge.windows import split_windows
     from voicecoach.scoring.coverage import match_points
     from voicecoach.scoring.textnorm import NormText
 
     model = get_model()
-    t = Thresholds.from_config(model.config["thresholds"])
-    settled = 0
-    for bank in ("ml-engineer", "behavioral"):
+    for bank in banks:
         for q in load_bank(bank).questions:
             text = q.model_answer
             windows = split_windows(text)
@@ -162,11 +159,49 @@ def test_a_point_its_phrase_settles_is_decided_as_if_every_window_were_read() ->
             hits = [m.hit for m in match_points(q, NormText(text))]
             hints = [_window_of(windows, (h.char_start, h.char_end)) if h else None for h in hits]
             reading = model.read_windows(q.text, texts)
-            labels = [p.label for p in q.points]
-            full = read_points(model, labels, texts, reading, hints, t.candidates)
-            lazy = read_points(model, labels, texts, reading, hints, t.candidates, t.overrule)
-            for f, lz, h in zip(full, lazy, hints, strict=True):
-                assert point_made(f, h is not None, t) == point_made(lz, h is not None, t)
-                assert lz.p_hint == pytest.approx(f.p_hint, abs=1e-5) if h is not None else True
-                settled += h is not None and lz.p_hint is not None and lz.p_hint >= t.overrule
+            yield [p.label for p in q.points], texts, reading, hints
+
+
+def test_a_point_its_phrase_settles_is_decided_as_if_every_window_were_read() -> None:
+    """judge_answer reads a point's nearest windows only when its phrase hit does not settle
+    it (decide.read_points ``settle``): the decisions are those of reading them all."""
+    from voicecoach.judge.decide import Thresholds, point_made, read_points
+    from voicecoach.judge.model import get_model
+
+    model = get_model()
+    t = Thresholds.from_config(model.config["thresholds"])
+    settled = 0
+    for labels, texts, reading, hints in model_answer_readings("ml-engineer", "behavioral"):
+        full = read_points(model, labels, texts, reading, hints, t.candidates)
+        lazy = read_points(model, labels, texts, reading, hints, t.candidates, t.overrule)
+        for f, lz, h in zip(full, lazy, hints, strict=True):
+            assert point_made(f, h is not None, t) == point_made(lz, h is not None, t)
+            assert lz.p_hint == pytest.approx(f.p_hint, abs=1e-5) if h is not None else True
+            settled += h is not None and lz.p_hint is not None and lz.p_hint >= t.overrule
     assert settled >= 20  # the shortcut is taken, so the comparison means something
+
+
+def test_the_similarity_gate_reads_only_near_windows_as_calibration_assumes() -> None:
+    """decide.read_points with ``min_similarity`` reads closely only the nearest windows at
+    least that similar to the label (and the phrase-hit window), and its decisions are what
+    training/calibrate.py's PointCase.gated computes from an ungated reading."""
+    sys.path.insert(0, str(ROOT / "training"))
+    try:
+        from calibrate import PointCase
+    finally:
+        sys.path.pop(0)
+    from voicecoach.judge.decide import read_points
+    from voicecoach.judge.model import get_model
+
+    model = get_model()
+    gate = 0.25
+    skipped = 0
+    for labels, texts, reading, hints in model_answer_readings("ml-engineer"):
+        full = read_points(model, labels, texts, reading, hints, 3)
+        gated = read_points(model, labels, texts, reading, hints, 3, None, gate)
+        for f, g in zip(full, gated, strict=True):
+            assert all(hint or sim >= gate for sim, _, hint in g.read)
+            skipped += len(f.read) - len(g.read)
+            case = PointCase(f.p_hint is not None, f.p_best, f.p_hint, True, read=f.read)
+            assert case.gated(gate).p_best == pytest.approx(g.p_best, abs=1e-5)
+    assert skipped >= 20  # the gate leaves windows unread, so the comparison means something

@@ -44,6 +44,15 @@ class PointCase:
     p_hint: float | None
     truth: bool
     weight: float = 1.0  # whole answers count more than single statements (see choose)
+    # every window read closely: (similarity to the label, probability, is the hint window)
+    read: tuple[tuple[float, float, bool], ...] = ()
+
+    def gated(self, min_similarity: float | None) -> PointCase:
+        """The case as the product reads it with this similarity gate (decide.read_points)."""
+        if min_similarity is None:
+            return self
+        ps = [p for sim, p, hint in self.read if hint or sim >= min_similarity]
+        return replace(self, p_best=max(ps, default=0.0))
 
 
 @dataclass
@@ -120,7 +129,9 @@ def points_of_answer(
     labels = [p.label for p in q.points]
     reads = read_points(model, labels, g.windows, reading, hints, t.candidates)
     for p, r, h in zip(q.points, reads, hints, strict=True):
-        points.append(PointCase(h is not None, r.p_best, r.p_hint, p.id in g.points, ANSWER_WEIGHT))
+        points.append(
+            PointCase(h is not None, r.p_best, r.p_hint, p.id in g.points, ANSWER_WEIGHT, r.read)
+        )
     rules = rule_flags(q.text, q.kind, g.text, g.spans)
     for i, y in enumerate(g.flags):
         if y >= 0:
@@ -135,14 +146,14 @@ def points_of_statements(
     reading = model.read_windows(q.text, g.texts)
     pairs = [(by_id[about].label, text) for text, about in zip(g.texts, g.about, strict=True)]
     probs = model.cover(pairs)
+    sims = (model.embed_labels([label for label, _ in pairs]) * reading.embeddings).sum(axis=1)
     for k, (text, about, made) in enumerate(zip(g.texts, g.about, g.points, strict=True)):
         sub = Question(q.id, q.text, q.kind, (by_id[about],))
         hint = rule_hints(sub, text, [(0, len(text))])[0]
         p = float(probs[k])
-        points.append(
-            PointCase(hint is not None, p, p if hint is not None else None, made is not None)
-        )
-    del reading
+        read = ((float(sims[k]), p, hint is not None),)
+        p_hint = p if hint is not None else None
+        points.append(PointCase(hint is not None, p, p_hint, made is not None, 1.0, read))
 
 
 def windows_of_flags(model: JudgeModel, g: FlagGroup, windows: list[WindowCase]) -> None:
@@ -182,7 +193,7 @@ def _fbeta(tp: int, fp: int, fn: int, beta: float = FLAG_BETA) -> float:
 
 def point_figures(cases: list[PointCase], t: Thresholds, rules: bool = True) -> dict[str, float]:
     tp = fp = fn = 0
-    for c in cases:
+    for c in (c.gated(t.min_similarity) for c in cases):
         made, _ = point_made(c, c.has_hint and rules, t)  # type: ignore[arg-type]
         tp += made and c.truth
         fp += made and not c.truth
@@ -211,17 +222,25 @@ def flag_figures(cases: list[WindowCase], t: Thresholds, rules: bool = True) -> 
     return {"all": _prf(*tot), "by_category": per}
 
 
+# Similarity gates tried (decide.read_points ``min_similarity``; None: no gate).
+GATES: tuple[float | None, ...] = (None, *(round(0.025 * i, 3) for i in range(21)))
+
+
 def choose_points(points: list[PointCase], start: Thresholds | None = None) -> Thresholds:
-    """``start`` (default thresholds) with the ``cover`` and ``overrule`` that give the best
-    weighted key-point F1 on ``points``."""
+    """``start`` (default thresholds) with the ``min_similarity``, ``cover`` and ``overrule``
+    that give the best weighted key-point F1 on ``points`` (``points`` read with no gate)."""
     base, best = start or Thresholds(), -1.0
     chosen = base
-    for cover in np.arange(0.05, 0.951, 0.025):
-        for overrule in (0.0, 0.02, 0.05, 0.1, 0.2, 0.3):
-            t = replace(base, cover=round(float(cover), 3), overrule=overrule)
-            f = _weighted_f1(points, t)
-            if f > best:
-                best, chosen = f, t
+    for gate in GATES:
+        gated = [c.gated(gate) for c in points]
+        for cover in np.arange(0.05, 0.951, 0.025):
+            for overrule in (0.0, 0.02, 0.05, 0.1, 0.2, 0.3):
+                t = replace(
+                    base, min_similarity=gate, cover=round(float(cover), 3), overrule=overrule
+                )
+                f = _weighted_f1(gated, t)
+                if f > best:
+                    best, chosen = f, t
     return chosen
 
 
@@ -257,6 +276,7 @@ def config_of(t: Thresholds) -> dict[str, object]:
         "cover": t.cover,
         "overrule": t.overrule,
         "candidates": t.candidates,
+        "min_similarity": t.min_similarity,
         "flag": {c: t.flag[i] for i, c in enumerate(CATEGORIES) if i},
         "flag_overrule": t.flag_overrule,
     }

@@ -51,6 +51,8 @@ SETS = {
     "blind": "eval/blind (written after training, never tuned on)",
     "blind2": "eval/blind2 (126 answers, 75 to label-only banks; written blind, never tuned on)",
     "blind3": "eval/blind3 (149 answers, 74 to label-only banks; written blind, never tuned on)",
+    "blind4": "eval/blind4 (124 answers, 57 to label-only banks; written blind while this model "
+    "trained, never tuned on)",
     "flagset": "eval/flagset (red-flag statements; the rules were tuned on them)",
 }
 
@@ -143,8 +145,16 @@ and model selection) {train["dev"]}.
 linear warm-up and decay, seed {train["seed"]}, 2 CPU threads; {train["steps"]} steps in
 {minutes:.0f} minutes on this machine (2 cores). Each step is one marked answer (flag and
 retrieval losses over its windows, and cross-encoder pairs: every window that makes a point,
-the hardest and one random that do not), 16 key-point statements of one question, or 24
-red-flag statements.
+and of those that do not, the three nearest the label (the ones the product reads closely)
+and one at random), 16 key-point statements of one question, or 24 red-flag statements.
+Four of the answer files (`w15` to `w18`) are near misses written for this: answers that
+talk about a point's subject without making it (name-drops, vague or wrong versions,
+neighbouring claims).
+
+In the product, a point's nearest windows are read closely only when their embedding is at
+least `min_similarity` near the label (a cheap first reading shared by every point), and
+the point is credited when one of them reaches `cover`; both thresholds are chosen on the
+dev split.
 
 ## Figures
 

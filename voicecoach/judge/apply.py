@@ -89,7 +89,9 @@ def judge_answer(
     reading = model.read_windows(question.text, texts)
     hint_windows = [_window_of(windows, h) if h else None for h in hits]
     labels = [p.label for p in question.points]
-    reads = read_points(model, labels, texts, reading, hint_windows, t.candidates, t.overrule)
+    reads = read_points(
+        model, labels, texts, reading, hint_windows, t.candidates, t.overrule, t.min_similarity
+    )
     points = []
     for hit, hw, r in zip(hits, hint_windows, reads, strict=True):
         made, method = point_made(r, hit is not None and hw is not None, t)

@@ -3,8 +3,11 @@
 Key points. A phrase hit (the rules) keeps its exact evidence unless the judge reads its
 window as clearly not making the point (probability below ``overrule``: a negated, reported or
 echoed mention). Otherwise the judge reads, closely, the ``candidates`` windows whose
-embeddings are nearest the point's label (plus any window with a phrase hit) and credits the
-point when one of them reaches ``cover``.
+embeddings are nearest the point's label and at least ``min_similarity`` near it (plus any
+window with a phrase hit) and credits the point when one of them reaches ``cover``. The
+similarity gate is the cheap first reading: a window whose embedding is far from the label is
+not read closely at all, which saves most of the close readings and drops credit the close
+reading would give to related talk that does not make the point.
 
 Red flags. A rule hit stands unless the judge gives its category less than ``flag_overrule``
 in that window. The judge adds a flag where a window's most likely category reaches that
@@ -30,6 +33,7 @@ class Thresholds:
     cover: float = 0.5
     overrule: float = 0.1
     candidates: int = 3
+    min_similarity: float | None = None  # None: every candidate is read closely
     flag: tuple[float, ...] = (1.0,) + (0.5,) * (len(CATEGORIES) - 1)
     flag_overrule: float = 0.05
 
@@ -40,6 +44,7 @@ class Thresholds:
             cover=float(d.get("cover", 0.5)),
             overrule=float(d.get("overrule", 0.1)),
             candidates=int(d.get("candidates", 3)),
+            min_similarity=None if d.get("min_similarity") is None else float(d["min_similarity"]),
             flag=(1.0,) + tuple(float(flag.get(c, 0.5)) for c in CATEGORIES[1:]),
             flag_overrule=float(d.get("flag_overrule", 0.05)),
         )
@@ -50,6 +55,8 @@ class PointReading:
     best: int | None  # the window most likely to make the point
     p_best: float
     p_hint: float | None  # the probability of the phrase-hit window, when there is one
+    # every window read closely: (similarity to the label, probability, is the hint window)
+    read: tuple[tuple[float, float, bool], ...] = ()
 
 
 def read_points(
@@ -60,8 +67,12 @@ def read_points(
     hints: list[int | None],
     candidates: int,
     settle: float | None = None,
+    min_similarity: float | None = None,
 ) -> list[PointReading]:
     """For each label: its nearest windows (and its phrase-hit window) read closely.
+
+    ``min_similarity``: of the nearest windows, only those at least this similar to the label
+    are read (the phrase-hit window always is); None reads them all.
 
     ``settle``: a point whose phrase-hit window reads at least this (the ``overrule``
     threshold) is decided by its phrase whatever its other windows read, so those are read
@@ -80,6 +91,8 @@ def read_points(
     for row, i in enumerate(open_):
         assert sims is not None
         near = [int(j) for j in np.argsort(-sims[row])[:candidates]]
+        if min_similarity is not None:
+            near = [j for j in near if sims[row, j] >= min_similarity]
         hint = hints[i]
         if hint is not None and hint not in near:
             near.append(hint)
@@ -92,12 +105,18 @@ def read_points(
             out.append(PointReading(hints[i], settled[i], settled[i]))
             continue
         js = picks[i]
+        if not js:
+            out.append(PointReading(None, 0.0, None))
+            continue
         ps = probs[k : k + len(js)]
         k += len(js)
         b = int(np.argmax(ps))
         hint = hints[i]
         p_hint = float(ps[js.index(hint)]) if hint is not None else None
-        out.append(PointReading(js[b], float(ps[b]), p_hint))
+        assert sims is not None
+        sim = sims[open_.index(i)]
+        read = tuple((float(sim[j]), float(p), j == hint) for j, p in zip(js, ps, strict=True))
+        out.append(PointReading(js[b], float(ps[b]), p_hint, read))
     return out
 
 
