@@ -1,6 +1,6 @@
 """Benchmark: the judge (rules + learned judge) against the rules alone, in one run.
 
-    .venv/bin/python bench/judge_quality.py [--sets devset,heldout,flagset,blind,blind2,blind3]
+    .venv/bin/python bench/judge_quality.py [--sets devset,heldout,flagset,blind,...,blind4]
                                             [--errors]
                                             [--model DIR] [--only-questions FILE]
 
@@ -15,8 +15,8 @@ leave-question-out model); ``--only-questions`` keeps the answers to the listed
 ``--only-questions`` and a model trained without those questions.
 
 Which set measures what: eval/devset was used to tune the rules (never to train the judge);
-eval/heldout, eval/blind, eval/blind2 and eval/blind3 were never used for tuning or training
-(blind2 and blind3 were written after the shipped model, each by a writer who read only its
+eval/heldout and eval/blind to eval/blind4 were never used for tuning or training (blind2 to
+blind4 were written after the model they first measured, each by writers who read only its
 brief, the marking guidelines and the labels: see their READMEs); eval/flagset was used to
 tune the rules (see its README).
 """
@@ -115,7 +115,7 @@ def training_answers() -> list[Case]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sets", default="devset,heldout,flagset,blind,blind2,blind3")
+    ap.add_argument("--sets", default="devset,heldout,flagset,blind,blind2,blind3,blind4")
     ap.add_argument("--errors", action="store_true")
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--only-questions", type=Path, default=None)
