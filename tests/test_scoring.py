@@ -154,7 +154,15 @@ def test_red_flags_hit(text: str, cat: str, qid: str) -> None:
 @pytest.mark.parametrize(
     "text,qid",
     [
-        ("I can't guarantee a number, but I would expect a clear gain.", "past-project"),
+        pytest.param(
+            "I can't guarantee a number, but I would expect a clear gain.",
+            "past-project",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known judge error (issue 10, model of 2026-12-02): it reads this "
+                "disclaimer as a false promise (p 0.77); the rules alone get it right",
+            ),
+        ),
         ("My previous manager taught me a lot about testing.", "why-leaving"),
         pytest.param(
             "I won't ask about salary today. What does the team work on?",
