@@ -62,7 +62,7 @@ def per_answer(n: int) -> dict[str, float]:
     for f in sorted((ROOT / "questions").glob("*.toml")):
         b = load_bank(f)
         banks[b.id] = b
-    get_model()  # loaded once, as in a long-running practice or batch process
+    stages = _timed_stages(get_model())  # loaded once, as in a long-running process
     items = answers_of_200_words(n)
     judged, rules = [], []
     for bank, qid, text in items:
@@ -74,6 +74,8 @@ def per_answer(n: int) -> dict[str, float]:
         t0 = time.perf_counter()
         score_answer(q, text, Settings(judge=False))
         t1 = time.perf_counter()
+        for v in stages.values():
+            v.append(0.0)
         score_answer(q, text, Settings())
         t2 = time.perf_counter()
         rules.append(t1 - t0)
@@ -86,7 +88,34 @@ def per_answer(n: int) -> dict[str, float]:
         "rules_ms_median": round(1000 * statistics.median(rules), 1),
         "judge_added_ms_median": round(statistics.median(added), 1),
         "judge_added_ms_p95": round(added[int(0.95 * (len(added) - 1))], 1),
+        # where the judge's time goes (medians per answer): reading the windows with the
+        # question, embedding the labels, and the close (label, window) readings
+        **{
+            (f"{k}_median" if k == "pairs" else f"{k}_ms_median"): round(
+                statistics.median(v) * (1 if k == "pairs" else 1000), 1
+            )
+            for k, v in stages.items()
+        },
     }
+
+
+def _timed_stages(model: object) -> dict[str, list[float]]:
+    """Wrap the model's three readings so each answer's time in them (and its number of
+    close readings, ``pairs``) is added to the last entry of the returned lists."""
+    stages: dict[str, list[float]] = {"read": [], "labels": [], "cover": [], "pairs": []}
+    for name, attr in (("read", "read_windows"), ("labels", "embed_labels"), ("cover", "cover")):
+        f = getattr(model, attr)
+
+        def timed(*a: object, _f=f, _name=name) -> object:
+            t = time.perf_counter()
+            out = _f(*a)
+            stages[_name][-1] += time.perf_counter() - t
+            if _name == "cover":
+                stages["pairs"][-1] += len(a[0])  # type: ignore[arg-type]
+            return out
+
+        setattr(model, attr, timed)
+    return stages
 
 
 def _timed(cmd: list[str], stdin: str = "", runs: int = 7) -> float:

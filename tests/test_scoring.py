@@ -142,6 +142,16 @@ def test_filler_positions_and_rate() -> None:
             "dismissive_teamwork",
             "teammate-conflict",
         ),
+        pytest.param(
+            "Uh, honestly, teamwork is overrated. So I did it all myself.",
+            "dismissive_teamwork",
+            "past-project",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known judge error (issue 10, model of 2026-12-02): it reads the rule's "
+                "hit as no flag (p none 0.97) and overrules it; the rules alone get it right",
+            ),
+        ),
         ("That pipeline was total bullshit.", "inappropriate_language", "past-project"),
         ("I don't really know much about your company.", "unprepared_company", "why-company"),
         ("No, I think you covered everything.", "no_questions", "questions-for-us"),
