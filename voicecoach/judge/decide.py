@@ -88,8 +88,10 @@ def read_points(
     open_ = [i for i in range(len(labels)) if i not in settled]
     sims = model.embed_labels([labels[i] for i in open_]) @ reading.embeddings.T if open_ else None
     picks: dict[int, list[int]] = {}
+    sim_of: dict[int, np.ndarray] = {}  # each open point's similarity to every window
     for row, i in enumerate(open_):
         assert sims is not None
+        sim_of[i] = sims[row]
         near = [int(j) for j in np.argsort(-sims[row])[:candidates]]
         if min_similarity is not None:
             near = [j for j in near if sims[row, j] >= min_similarity]
@@ -113,8 +115,7 @@ def read_points(
         b = int(np.argmax(ps))
         hint = hints[i]
         p_hint = float(ps[js.index(hint)]) if hint is not None else None
-        assert sims is not None
-        sim = sims[open_.index(i)]
+        sim = sim_of[i]
         read = tuple((float(sim[j]), float(p), j == hint) for j, p in zip(js, ps, strict=True))
         out.append(PointReading(js[b], float(ps[b]), p_hint, read))
     return out
