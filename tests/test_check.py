@@ -111,4 +111,5 @@ def test_a_failed_check_keeps_the_live_result(tmp_path):
     a = json.loads((s.folder / "session.json").read_text())["answers"][0]
     assert a["result"] == live.to_dict()
     assert "a1.wav" in a["check"]["error"]
-    assert "the live result is kept" in console.export_text()
+    # the console wraps long lines, and where depends on the temporary path's length
+    assert "the live result is kept" in " ".join(console.export_text().split())
