@@ -51,7 +51,8 @@ SETS = {
     "blind": "eval/blind (written after training, never tuned on)",
     "blind2": "eval/blind2 (126 answers, 75 to label-only banks; written blind, never tuned on)",
     "blind3": "eval/blind3 (149 answers, 74 to label-only banks; written blind, never tuned on)",
-    "blind4": "eval/blind4 (124 answers, 57 to label-only banks; written blind while this model "
+    "blind4": "eval/blind4 (124 answers, 57 to label-only banks; written blind, never tuned on)",
+    "blind5": "eval/blind5 (123 answers, 57 to label-only banks; written blind before this model "
     "trained, never tuned on)",
     "flagset": "eval/flagset (red-flag statements; the rules were tuned on them)",
 }
@@ -86,7 +87,9 @@ def speed_line(s: dict) -> str:
     return (
         f"the judge adds {s['judge_added_ms_median']:.0f} ms (median) and "
         f"{s['judge_added_ms_p95']:.0f} ms (95th percentile) to a {s['mean_words']:.0f}-word "
-        f"answer; loads in {s['judge_load_s_median']:.2f} s; `score-text --json` takes "
+        f"answer (the rules alone take {s['rules_ms_median']:.1f} ms in the same run: this "
+        "machine's speed drifts, so compare against that); loads in "
+        f"{s['judge_load_s_median']:.2f} s; `score-text --json` takes "
         f"{s['score_text_judge_s']:.2f} s start to finish ({s['score_text_rules_s']:.2f} s "
         f"without the judge, {s['python_pass_s']:.2f} s for a bare Python start); peak "
         f"memory +{s['judge_added_mb']:.0f} MB."
@@ -149,7 +152,10 @@ and of those that do not, the three nearest the label (the ones the product read
 and one at random), 16 key-point statements of one question, or 24 red-flag statements.
 Four of the answer files (`w15` to `w18`) are near misses written for this: answers that
 talk about a point's subject without making it (name-drops, vague or wrong versions,
-neighbouring claims).
+neighbouring claims). For technical questions, a text that makes a point is also read, half
+of the time, against a related label of another question (one of the 8 nearest below cosine
+0.4 by the base model), as not made, so that the judge reads the label and not only whether
+the text sounds like a good answer to the question.
 
 In the product, a point's nearest windows are read closely only when their embedding is at
 least `min_similarity` near the label (a cheap first reading shared by every point), and
