@@ -142,15 +142,10 @@ def test_filler_positions_and_rate() -> None:
             "dismissive_teamwork",
             "teammate-conflict",
         ),
-        pytest.param(
+        (
             "Uh, honestly, teamwork is overrated. So I did it all myself.",
             "dismissive_teamwork",
             "past-project",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known judge error (issue 10, model of 2026-12-02): it reads the rule's "
-                "hit as no flag (p none 0.97) and overrules it; the rules alone get it right",
-            ),
         ),
         ("That pipeline was total bullshit.", "inappropriate_language", "past-project"),
         ("I don't really know much about your company.", "unprepared_company", "why-company"),
@@ -164,25 +159,11 @@ def test_red_flags_hit(text: str, cat: str, qid: str) -> None:
 @pytest.mark.parametrize(
     "text,qid",
     [
-        pytest.param(
-            "I can't guarantee a number, but I would expect a clear gain.",
-            "past-project",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known judge error (issue 10, model of 2026-12-02): it reads this "
-                "disclaimer as a false promise (p 0.77); the rules alone get it right",
-            ),
-        ),
+        # read right since the model of 2026-12-02 (second); "I can't guarantee a number." is
+        # a near miss in its training data (training/data/flags/w19-blunt-short.toml)
+        ("I can't guarantee a number, but I would expect a clear gain.", "past-project"),
         ("My previous manager taught me a lot about testing.", "why-leaving"),
-        pytest.param(
-            "I won't ask about salary today. What does the team work on?",
-            "questions-for-us",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known judge error (issue 10): it reads a declined salary question "
-                "as raising salary; the rules alone get it right",
-            ),
-        ),
+        ("I won't ask about salary today. What does the team work on?", "questions-for-us"),
         ("I'm not an expert in PyTorch yet, but I've shipped two models with it.", "ml-tools"),
         (
             "No questions about the role itself, but I'd love to know how the team ships models.",
