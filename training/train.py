@@ -62,6 +62,8 @@ HARD_NEGATIVES = Thresholds().candidates
 # never saw the judge over-credited related talk (leave-question-out precision 0.67-0.82):
 # these pairs teach it to read the label itself, not whether a window sounds like a good answer
 # to the question. NEAR_MAX keeps near-synonyms ("Result: ...", "What they learned") out.
+# Measured (BENCHMARKS.md, 2026-12-02 second): no measurable gain on unseen questions; kept
+# because the model trained with them was better on the dev split.
 NEAR_MAX = 0.4
 NEAR_COUNT = 8
 NEAR_SHARE = 0.5
@@ -199,7 +201,9 @@ class Trainer:
         pooled, _ = self.net(self.enc.batch([a for a, _ in pairs], [b for _, b in pairs]))
         return self.net.cover(pooled).squeeze(-1)
 
-    def _elsewhere(self, label: str, text: str, pairs: list, ys: list) -> None:
+    def _elsewhere(
+        self, label: str, text: str, pairs: list[tuple[str, str]], ys: list[float]
+    ) -> None:
         """Sometimes add (a related label of another question, a text making ``label``) as not
         made."""
         near = self.near.get(label)
