@@ -1,6 +1,6 @@
 """Benchmark: what the judge costs, against the rules alone measured in the same run.
 
-    .venv/bin/python bench/judge_speed.py [--answers 60] [--batch]
+    .venv/bin/python bench/judge_speed.py [--answers 60] [--batch [--batch-runs 3]]
 
 * time the judge adds to scoring one 200-word answer (median and 95th percentile over
   distinct answers, each read cold: nothing cached);
@@ -9,7 +9,7 @@
   bare ``python -c pass`` (the interpreter's own start-up);
 * peak memory of a process that scores one answer, with and without the judge;
 * ``--batch``: ``voicecoach batch`` over samples/ with ``--judge`` and ``--no-judge``, each
-  twice, alternating (throughput ratio).
+  ``--batch-runs`` times (3), alternating (throughput ratio of the mean times).
 
 Targets (issue 10): judge <= 150 ms median and <= 300 ms p95 per 200-word answer; loading
 <= 0.5 s; score-text <= 0.8 s; batch throughput drop <= 5 %; memory growth <= 150 MB.
@@ -171,9 +171,9 @@ def memory() -> dict[str, float]:
     }
 
 
-def batch() -> dict[str, float]:
+def batch(runs: int) -> dict[str, float]:
     times: dict[str, list[float]] = {"judge": [], "no-judge": []}
-    for _ in range(2):
+    for _ in range(runs):
         for flag in ("judge", "no-judge"):
             with tempfile.TemporaryDirectory() as out:
                 t0 = time.perf_counter()
@@ -207,11 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--answers", type=int, default=60)
     ap.add_argument("--batch", action="store_true")
+    ap.add_argument("--batch-runs", type=int, default=3, help="runs of each batch mode")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args(argv)
     figures = {**per_answer(args.answers), **startup(), **memory()}
     if args.batch:
-        figures.update(batch())
+        figures.update(batch(args.batch_runs))
     print(json.dumps(figures, indent=2))
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
     if args.json:
