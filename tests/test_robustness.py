@@ -235,6 +235,21 @@ def test_questions_list_at_40_columns_keeps_ids_whole():
             assert re.search(rf"(?<![\w-]){re.escape(q.id)}(?![\w-])", p.stdout), q.id
 
 
+def test_questions_list_on_a_wide_terminal_shows_kind_and_question():
+    env = dict(os.environ, COLUMNS="160")
+    p = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "questions", "list", "--bank", "ml-engineer"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert p.returncode == 0
+    header = p.stdout.splitlines()[0].split()
+    assert header == ["bank", "id", "kind", "question"]
+    assert "bias-variance" in p.stdout and "technical" in p.stdout
+
+
 def test_locked_by_another_program_says_the_database_is_locked(home):
     from voicecoach.history.db import HistoryLocked, db_path
     from voicecoach.history.record import record_answer

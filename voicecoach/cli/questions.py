@@ -44,15 +44,26 @@ def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
         return
     from rich.text import Text
 
+    console = Console()
     table = Table(box=None)
     longest = max((len(q.id) for _, q in rows), default=2)
-    table.add_column("bank", no_wrap=True)
-    table.add_column("id", no_wrap=True, min_width=longest)  # ids are copied: never cut
-    table.add_column("kind", no_wrap=True)
-    table.add_column("question", ratio=1)
+    # ids are copied, so they are never cut: on a narrow terminal the question text, then
+    # the kind, are left out and the bank column gives way
+    show_kind = console.width >= longest + 28
+    show_text = console.width >= longest + 48
+    room = console.width - longest - 4 - (12 if show_kind else 0) - (12 if show_text else 0)
+    table.add_column("bank", no_wrap=True, max_width=max(3, room))
+    table.add_column("id", no_wrap=True, min_width=longest)
+    if show_kind:
+        table.add_column("kind", no_wrap=True)
+    if show_text:
+        table.add_column("question", ratio=1)
     for b, q in rows:
-        table.add_row(Text(clean(b.id)), Text(clean(q.id)), q.kind, Text(clean(q.text)))
-    Console().print(table)
+        cells = [Text(clean(b.id)), Text(clean(q.id))]
+        cells += [Text(q.kind)] if show_kind else []
+        cells += [Text(clean(q.text))] if show_text else []
+        table.add_row(*cells)
+    console.print(table)
 
 
 @questions.command("show")
