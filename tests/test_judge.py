@@ -103,9 +103,17 @@ def test_rules_alone_on_request() -> None:
 
 
 def test_label_only_banks_are_scored_by_the_judge() -> None:
-    """Three bundled banks have labels only: their model answers make their own points."""
+    """Six bundled banks have labels only: their model answers make their own points."""
     problems = []
-    for bid in ("data-scientist", "backend-engineer", "product-manager"):
+    label_only = (
+        "data-scientist",
+        "backend-engineer",
+        "product-manager",
+        "data-engineer",
+        "frontend-engineer",
+        "engineering-manager",
+    )
+    for bid in label_only:
         bank = load_bank(bid)
         assert all(not p.phrases for q in bank.questions for p in q.points)
         for q in bank.questions:
