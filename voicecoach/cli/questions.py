@@ -11,6 +11,9 @@ from voicecoach.banks import KINDS, all_banks, find_question, load_bank, validat
 from voicecoach.cli.options import bank_option
 from voicecoach.display import clean
 
+# narrowest bank and question columns worth showing on a narrow terminal
+_BANK_MIN, _TEXT_MIN = 9, 12
+
 
 @click.group("questions", short_help="List, show and validate question banks.")
 def questions() -> None:
@@ -48,10 +51,12 @@ def list_cmd(bank: str | None, kind: str | None, as_json: bool) -> None:
     table = Table(box=None)
     longest = max((len(q.id) for _, q in rows), default=2)
     # ids are copied, so they are never cut: on a narrow terminal the question text, then
-    # the kind, are left out and the bank column gives way
-    show_kind = console.width >= longest + 28
-    show_text = console.width >= longest + 48
-    room = console.width - longest - 4 - (12 if show_kind else 0) - (12 if show_text else 0)
+    # the kind, are left out, and the bank column takes what is left (each column pads by 2)
+    kind_width = max((len(q.kind) for _, q in rows), default=4) + 2
+    room = console.width - (longest + 2) - 2
+    show_kind = room - kind_width >= _BANK_MIN
+    show_text = show_kind and room - kind_width - _TEXT_MIN >= _BANK_MIN
+    room -= (kind_width if show_kind else 0) + (_TEXT_MIN if show_text else 0)
     table.add_column("bank", no_wrap=True, max_width=max(3, room))
     table.add_column("id", no_wrap=True, min_width=longest)
     if show_kind:
