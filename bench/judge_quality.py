@@ -1,6 +1,6 @@
 """Benchmark: the judge (rules + learned judge) against the rules alone, in one run.
 
-    .venv/bin/python bench/judge_quality.py [--sets devset,heldout,flagset,blind,...,blind8]
+    .venv/bin/python bench/judge_quality.py [--sets devset,heldout,flagset,blind,...,blind9]
                                             [--errors]
                                             [--model DIR] [--only-questions FILE]
 
@@ -15,11 +15,11 @@ leave-question-out model); ``--only-questions`` keeps the answers to the listed
 ``--only-questions`` and a model trained without those questions.
 
 Which set measures what: eval/devset was used to tune the rules (never to train the judge);
-eval/heldout and eval/blind to eval/blind8 were never used for tuning or training (blind2 to
-blind5 and blind7 were each written before or while the model they first measured trained,
-blind6 and blind8 after the shipped model trained, by writers who read only its brief, the
-marking guidelines and the labels, and first scored once that work was final: see
-their READMEs); eval/flagset was used to tune the rules (see its README).
+eval/heldout and eval/blind to eval/blind9 were never used for tuning or training (blind2 to
+blind5, blind7 and blind9 were each written before or while the model they first measured
+trained, blind6 and blind8 after the shipped model trained, by writers who read only its
+brief, the marking guidelines and the labels, and first scored once that work was final:
+see their READMEs); eval/flagset was used to tune the rules (see its README).
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "--sets",
-        default="devset,heldout,flagset,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8",
+        default="devset,heldout,flagset,"
+        + ",".join(["blind"] + [f"blind{i}" for i in range(2, 10)]),
     )
     ap.add_argument("--errors", action="store_true")
     ap.add_argument("--model", type=Path, default=None)
