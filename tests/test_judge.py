@@ -84,7 +84,7 @@ def test_evidence_says_what_made_each_decision() -> None:
     q = find_question("bias-variance")[1]
     r = score_answer(
         q,
-        "Um, high bias means the model is too simple and underfits. A model "
+        "Um, a model with high bias is too simple for the pattern, so it underfits. A model "
         "with too much freedom ends up learning the accidents of its sample.",
     )
     d = r.to_dict()
@@ -95,6 +95,23 @@ def test_evidence_says_what_made_each_decision() -> None:
     for ev in points.values():
         assert 0.0 <= ev["probability"] <= 1.0
         assert d["transcript"][ev["char_start"] : ev["char_end"]] == ev["text"]
+
+
+# A known error of the shipped judge (2026-12-04): a definition that opens with the label's own
+# term ("high bias means ...", "high bias is when ...") reads as not made (probability 0.01-0.02,
+# below `overrule`), so the judge withdraws the phrase rules' correct credit. The previous
+# model read them at 0.11-0.98. Strict: when a retrain fixes it, this fails and should become a
+# plain test.
+@pytest.mark.xfail(strict=True, reason="judge overrules a correct 'X means ...' definition")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Um, high bias means the model is too simple and underfits.",
+        "Um, high bias is when the model is too simple and it underfits.",
+    ],
+)
+def test_a_definition_that_opens_with_the_term_keeps_its_phrase_credit(text: str) -> None:
+    assert "high-bias" in covered("bias-variance", text)
 
 
 def test_rules_alone_on_request() -> None:
